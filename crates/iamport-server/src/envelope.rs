@@ -1,0 +1,144 @@
+//! The error envelope for everything the router answers by itself, and the small decoding helpers the
+//! generated handlers call. Every answer that is not a 2xx from an implementation goes through
+//! [`error`], so no client ever sees axum's plain-text rejections.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::types::ErrorResponse;
+
+/// The envelope `code` of every failure this crate produces (PortOne answers -1 for its own errors).
+pub const ERROR_CODE: i64 = -1;
+
+/// Request bodies above this size get a 413 (the API's bodies are a few hundred bytes).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// An answer in the error envelope: `{"code": -1, "message": ..., "response": null}`.
+pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = ErrorResponse {
+        code: ERROR_CODE,
+        message: message.into(),
+        response: (),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+pub fn bad_request(message: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+pub fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "인증 Token이 전달되지 않았거나 유효하지 않습니다. (missing or invalid access token)",
+    )
+}
+
+/// The token of an `Authorization` header: `Bearer <t>` as the current docs say, or the raw `<t>`
+/// that older docs and most official clients send.
+pub fn authorization_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// The token carried raw in another header (`X-ImpTokenHeader`).
+pub fn header_token<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    let token = headers.get(name)?.to_str().ok()?.trim();
+    (!token.is_empty()).then_some(token)
+}
+
+/// A required path or query parameter, checked against the spec's constraints by its type's `FromStr`.
+pub fn parameter<T>(pairs: &[(String, String)], name: &str) -> Result<T, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    match optional_parameter(pairs, name)? {
+        Some(value) => Ok(value),
+        None => Err(bad_request(format!("필수 파라미터 `{name}`가 없습니다. (missing parameter `{name}`)"))),
+    }
+}
+
+pub fn optional_parameter<T>(pairs: &[(String, String)], name: &str) -> Result<Option<T>, Response>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some((_, raw)) = pairs.iter().find(|(key, _)| key == name) else {
+        return Ok(None);
+    };
+    raw.parse().map(Some).map_err(|e| {
+        bad_request(format!("파라미터 `{name}`가 올바르지 않습니다: {e} (invalid parameter `{name}`)"))
+    })
+}
+
+/// A required JSON body. Oversized bodies keep their 413; anything unreadable is a 400 saying why.
+pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Response> {
+    match optional_json_body(body)? {
+        Some(value) => Ok(value),
+        None => Err(bad_request("요청 본문이 필요합니다. (a JSON request body is required)")),
+    }
+}
+
+pub fn optional_json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<Option<T>, Response> {
+    let bytes = body.map_err(|rejection| error(rejection.status(), rejection.body_text()))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| bad_request(format!("요청 본문이 올바르지 않습니다: {e} (invalid JSON body)")))
+}
+
+/// Wraps the generated routes with what makes every answer an envelope: a 404 for unknown paths, a
+/// 405 for known paths with another method, a body limit, a panic guard, and a last net that turns any
+/// remaining non-JSON error (from a layer or a future axum change) into the envelope.
+pub fn harden<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    routes
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "요청하신 API를 찾을 수 없습니다. (no such route)") })
+        .method_not_allowed_fallback(|| async {
+            error(StatusCode::METHOD_NOT_ALLOWED, "허용되지 않은 메소드입니다. (method not allowed)")
+        })
+        .layer(axum::middleware::map_response(envelope_every_error))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+            tracing::error!("an IamportApi implementation panicked");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "서버 내부 오류입니다. (internal error)")
+        }))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+async fn envelope_every_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.is_success() || status.is_informational() || status.is_redirection() || is_json {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let (_, body) = response.into_parts();
+    let text = axum::body::to_bytes(Body::new(body), BODY_LIMIT).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("error").to_owned(),
+        t => t.to_owned(),
+    };
+    let mut answer = error(status, message);
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(header::ALLOW, allow);
+    }
+    answer
+}
