@@ -1,0 +1,88 @@
+//! `iamport-sandbox`: serves the PortOne V1 API locally from a fixture set.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use iamport_sandbox::{Fixtures, NaverAnswer, Sandbox, SystemClock};
+
+/// A local sandbox of the PortOne V1 (iamport) REST API.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Fixture file (YAML) to serve instead of the built-in set.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let fixtures = match &args.fixtures {
+        Some(path) => match Fixtures::load(path) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: fixture file refused: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Fixtures::default_set(),
+    };
+    let listener = match tokio::net::TcpListener::bind(args.addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.addr);
+            return ExitCode::from(1);
+        }
+    };
+    print_welcome(&args, &fixtures);
+    let app = iamport_sandbox::app(Sandbox::new(&fixtures, SystemClock));
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("Ctrl-C: finishing requests in flight, then stopping");
+    };
+    match iamport_sandbox::serve(listener, app, shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: server stopped: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_welcome(args: &Args, fixtures: &Fixtures) {
+    let base = format!("http://{}", args.addr);
+    let source = args.fixtures.as_ref().map_or("built-in fixtures".to_owned(), |p| p.display().to_string());
+    println!("iamport sandbox on {base} ({source}); OpenAPI document at {base}/openapi.json");
+    println!("credentials (POST /users/getToken):");
+    for c in &fixtures.credentials.0 {
+        println!("  imp_key={}  imp_secret={}", c.imp_key, c.imp_secret);
+    }
+    println!("payments (GET /payments/{{imp_uid}}/naver/cash-amount):");
+    for p in &fixtures.payments.0 {
+        let what = match &p.answer {
+            NaverAnswer::CashAmount(a) => format!("200, amount_total {}", a.amount_total),
+            NaverAnswer::NotNaverPay { pg_provider } => format!("400, not Naver Pay ({pg_provider})"),
+            NaverAnswer::NaverBroken => "500, Naver's answer is broken".to_owned(),
+        };
+        println!("  {:<20} → {what}", p.imp_uid);
+    }
+    println!("  any other imp_uid    → 404");
+    if let (Some(c), Some(p)) = (fixtures.credentials.0.first(), fixtures.payments.0.first()) {
+        println!("try:");
+        println!(
+            "  TOKEN=$(curl -s {base}/users/getToken -H 'Content-Type: application/json' -d '{{\"imp_key\":\"{}\",\"imp_secret\":\"{}\"}}' | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
+            c.imp_key, c.imp_secret
+        );
+        println!("  curl -s {base}/payments/{}/naver/cash-amount -H \"Authorization: Bearer $TOKEN\"", p.imp_uid);
+    }
+}
