@@ -79,7 +79,9 @@ impl TryFrom<PaymentEntry> for Payment {
     fn try_from(e: PaymentEntry) -> Result<Self, String> {
         let uid = &e.imp_uid;
         if uid.is_empty() || uid.chars().count() > 32 {
-            return Err(format!("imp_uid `{uid}` must have 1 to 32 characters, as the spec says"));
+            return Err(format!(
+                "imp_uid `{uid}` must have 1 to 32 characters, as the spec says"
+            ));
         }
         let answer = match (e.pg_provider.as_str(), e.cash_amount, e.naver_answer_broken) {
             ("naverpay", _, true) => NaverAnswer::NaverBroken,
@@ -88,16 +90,23 @@ impl TryFrom<PaymentEntry> for Payment {
                 NaverAnswer::CashAmount(amount)
             }
             ("naverpay", None, false) => {
-                return Err(format!("payment {uid}: a naverpay payment needs `cash_amount` or `naver_answer_broken: true`"));
+                return Err(format!(
+                    "payment {uid}: a naverpay payment needs `cash_amount` or `naver_answer_broken: true`"
+                ));
             }
             (_, Some(_), _) | (_, _, true) => {
                 return Err(format!(
                     "payment {uid}: `cash_amount` and `naver_answer_broken` only make sense with `pg_provider: naverpay`"
                 ));
             }
-            (other, None, false) => NaverAnswer::NotNaverPay { pg_provider: other.to_owned() },
+            (other, None, false) => NaverAnswer::NotNaverPay {
+                pg_provider: other.to_owned(),
+            },
         };
-        Ok(Payment { imp_uid: e.imp_uid, answer })
+        Ok(Payment {
+            imp_uid: e.imp_uid,
+            answer,
+        })
     }
 }
 
@@ -166,9 +175,17 @@ impl TryFrom<Vec<Credential>> for Credentials {
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
     #[error("{file}: cannot read: {source}")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("{file}:{line}:{column}: {reason}")]
-    Invalid { file: String, line: usize, column: usize, reason: String },
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
     #[error("{file}: {reason}")]
     Unlocated { file: String, reason: String },
 }
@@ -176,7 +193,10 @@ pub enum FixtureError {
 impl Fixtures {
     pub fn load(path: &Path) -> Result<Self, FixtureError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read { file: file.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            file: file.clone(),
+            source,
+        })?;
         Self::parse(&file, &text)
     }
 
@@ -185,15 +205,28 @@ impl Fixtures {
         yaml_serde::from_str(text).map_err(|e| {
             // yaml_serde's message ends with " at line L column C"; the location goes in front instead.
             let reason = e.to_string();
-            let reason = reason.split(" at line ").next().unwrap_or(&reason).to_owned();
+            let reason = reason
+                .split(" at line ")
+                .next()
+                .unwrap_or(&reason)
+                .to_owned();
             match e.location() {
-                Some(l) => FixtureError::Invalid { file: file.to_owned(), line: l.line(), column: l.column(), reason },
-                None => FixtureError::Unlocated { file: file.to_owned(), reason },
+                Some(l) => FixtureError::Invalid {
+                    file: file.to_owned(),
+                    line: l.line(),
+                    column: l.column(),
+                    reason,
+                },
+                None => FixtureError::Unlocated {
+                    file: file.to_owned(),
+                    reason,
+                },
             }
         })
     }
 
     pub fn default_set() -> Self {
-        Self::parse("fixtures/default.yaml", DEFAULT_YAML).expect("the embedded fixtures are checked by a test")
+        Self::parse("fixtures/default.yaml", DEFAULT_YAML)
+            .expect("the embedded fixtures are checked by a test")
     }
 }

@@ -13,7 +13,9 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
-use iamport_server::types::{AuthAnnotation, AuthResponse, ErrorResponse, GetTokenRequest, NaverCashAmountResponse};
+use iamport_server::types::{
+    AuthAnnotation, AuthResponse, ErrorResponse, GetTokenRequest, NaverCashAmountResponse,
+};
 use iamport_server::{GetTokenResponse, IamportApi, QueryCashAmountResponse, types};
 
 pub use fixtures::{Fixtures, NaverAnswer};
@@ -31,15 +33,29 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new(fixtures: &Fixtures, clock: impl Clock) -> Self {
         Self {
-            secrets: fixtures.credentials.0.iter().map(|c| (c.imp_key.clone(), c.imp_secret.clone())).collect(),
-            payments: fixtures.payments.0.iter().map(|p| (p.imp_uid.clone(), p.answer.clone())).collect(),
+            secrets: fixtures
+                .credentials
+                .0
+                .iter()
+                .map(|c| (c.imp_key.clone(), c.imp_secret.clone()))
+                .collect(),
+            payments: fixtures
+                .payments
+                .0
+                .iter()
+                .map(|p| (p.imp_uid.clone(), p.answer.clone()))
+                .collect(),
             tokens: TokenStore::new(clock),
         }
     }
 }
 
 fn error(message: &str) -> ErrorResponse {
-    ErrorResponse { code: ERROR_CODE, message: message.to_owned(), response: () }
+    ErrorResponse {
+        code: ERROR_CODE,
+        message: message.to_owned(),
+        response: (),
+    }
 }
 
 impl IamportApi for Sandbox {
@@ -48,9 +64,14 @@ impl IamportApi for Sandbox {
     }
 
     async fn get_token(&self, body: GetTokenRequest) -> GetTokenResponse {
-        let known = self.secrets.get(&body.imp_key).is_some_and(|secret| *secret == body.imp_secret);
+        let known = self
+            .secrets
+            .get(&body.imp_key)
+            .is_some_and(|secret| *secret == body.imp_secret);
         if !known {
-            return GetTokenResponse::Unauthorized(error("인증에 실패하였습니다. API키와 secret을 확인하세요."));
+            return GetTokenResponse::Unauthorized(error(
+                "인증에 실패하였습니다. API키와 secret을 확인하세요.",
+            ));
         }
         let issued = self.tokens.issue(&body.imp_key);
         GetTokenResponse::Ok(AuthResponse {
@@ -64,20 +85,27 @@ impl IamportApi for Sandbox {
         })
     }
 
-    async fn query_cash_amount(&self, imp_uid: types::QueryCashAmountImpUid) -> QueryCashAmountResponse {
+    async fn query_cash_amount(
+        &self,
+        imp_uid: types::QueryCashAmountImpUid,
+    ) -> QueryCashAmountResponse {
         match self.payments.get(imp_uid.as_str()) {
             None => QueryCashAmountResponse::NotFound(error("존재하지 않는 결제정보입니다")),
-            Some(NaverAnswer::NotNaverPay { pg_provider }) => QueryCashAmountResponse::BadRequest(error(&format!(
-                "네이버페이 결제형 거래가 아닙니다. (pg_provider: {pg_provider})"
-            ))),
-            Some(NaverAnswer::NaverBroken) => {
-                QueryCashAmountResponse::InternalServerError(error("네이버페이 응답이 올바르지 않습니다."))
+            Some(NaverAnswer::NotNaverPay { pg_provider }) => {
+                QueryCashAmountResponse::BadRequest(error(&format!(
+                    "네이버페이 결제형 거래가 아닙니다. (pg_provider: {pg_provider})"
+                )))
             }
-            Some(NaverAnswer::CashAmount(amount)) => QueryCashAmountResponse::Ok(NaverCashAmountResponse {
-                code: 0,
-                message: None,
-                response: Some(amount.clone()),
-            }),
+            Some(NaverAnswer::NaverBroken) => QueryCashAmountResponse::InternalServerError(error(
+                "네이버페이 응답이 올바르지 않습니다.",
+            )),
+            Some(NaverAnswer::CashAmount(amount)) => {
+                QueryCashAmountResponse::Ok(NaverCashAmountResponse {
+                    code: 0,
+                    message: None,
+                    response: Some(amount.clone()),
+                })
+            }
         }
     }
 }
@@ -109,12 +137,16 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Starts the sandbox on a free loopback port in the background (for tests and benchmarks); the
 /// server stops when the returned sender is dropped or sent to.
-pub async fn spawn(sandbox: Sandbox) -> std::io::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>)> {
+pub async fn spawn(
+    sandbox: Sandbox,
+) -> std::io::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -61,7 +61,10 @@ async fn main() -> ExitCode {
 
 fn print_welcome(args: &Args, fixtures: &Fixtures) {
     let base = format!("http://{}", args.addr);
-    let source = args.fixtures.as_ref().map_or("built-in fixtures".to_owned(), |p| p.display().to_string());
+    let source = args
+        .fixtures
+        .as_ref()
+        .map_or("built-in fixtures".to_owned(), |p| p.display().to_string());
     println!("iamport sandbox on {base} ({source}); OpenAPI document at {base}/openapi.json");
     println!("credentials (POST /users/getToken):");
     for c in &fixtures.credentials.0 {
@@ -71,7 +74,9 @@ fn print_welcome(args: &Args, fixtures: &Fixtures) {
     for p in &fixtures.payments.0 {
         let what = match &p.answer {
             NaverAnswer::CashAmount(a) => format!("200, amount_total {}", a.amount_total),
-            NaverAnswer::NotNaverPay { pg_provider } => format!("400, not Naver Pay ({pg_provider})"),
+            NaverAnswer::NotNaverPay { pg_provider } => {
+                format!("400, not Naver Pay ({pg_provider})")
+            }
             NaverAnswer::NaverBroken => "500, Naver's answer is broken".to_owned(),
         };
         println!("  {:<20} → {what}", p.imp_uid);
@@ -83,6 +88,9 @@ fn print_welcome(args: &Args, fixtures: &Fixtures) {
             "  TOKEN=$(curl -s {base}/users/getToken -H 'Content-Type: application/json' -d '{{\"imp_key\":\"{}\",\"imp_secret\":\"{}\"}}' | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
             c.imp_key, c.imp_secret
         );
-        println!("  curl -s {base}/payments/{}/naver/cash-amount -H \"Authorization: Bearer $TOKEN\"", p.imp_uid);
+        println!(
+            "  curl -s {base}/payments/{}/naver/cash-amount -H \"Authorization: Bearer $TOKEN\"",
+            p.imp_uid
+        );
     }
 }

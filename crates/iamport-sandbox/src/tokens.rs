@@ -25,7 +25,9 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
     }
 }
 
@@ -90,7 +92,10 @@ impl TokenStore {
     /// Issues (or reissues) the token of `imp_key`; the caller has checked the secret.
     pub fn issue(&self, imp_key: &str) -> Issued {
         let now = self.clock.now();
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = state.by_key.get(imp_key).cloned();
         if let Some(token) = current {
             if let Some((_, expired_at)) = state.by_token.get_mut(&token) {
@@ -98,23 +103,39 @@ impl TokenStore {
                     if *expired_at - now <= EXTEND_WITHIN_SECS {
                         *expired_at += EXTENSION_SECS;
                     }
-                    return Issued { access_token: token, now, expired_at: *expired_at };
+                    return Issued {
+                        access_token: token,
+                        now,
+                        expired_at: *expired_at,
+                    };
                 }
             }
             state.by_token.remove(&token);
         }
         let token = self.new_token();
         let expired_at = now + LIFETIME_SECS;
-        state.by_token.insert(token.clone(), (imp_key.to_owned(), expired_at));
+        state
+            .by_token
+            .insert(token.clone(), (imp_key.to_owned(), expired_at));
         state.by_key.insert(imp_key.to_owned(), token.clone());
-        Issued { access_token: token, now, expired_at }
+        Issued {
+            access_token: token,
+            now,
+            expired_at,
+        }
     }
 
     /// Whether `token` was issued here and has not expired.
     pub fn is_valid(&self, token: &str) -> bool {
         let now = self.clock.now();
-        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.by_token.get(token).is_some_and(|(_, expired_at)| now < *expired_at)
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state
+            .by_token
+            .get(token)
+            .is_some_and(|(_, expired_at)| now < *expired_at)
     }
 
     /// 40 hex characters, like PortOne's tokens; unguessable enough for a sandbox.
@@ -147,7 +168,10 @@ mod tests {
         clock.advance(10 * 60);
         let again = tokens.issue("key");
         assert_eq!(again.access_token, first.access_token);
-        assert_eq!(again.expired_at, first.expired_at, "same expiry before the last minute");
+        assert_eq!(
+            again.expired_at, first.expired_at,
+            "same expiry before the last minute"
+        );
         assert!(tokens.is_valid(&first.access_token));
     }
 
@@ -160,7 +184,10 @@ mod tests {
         assert_eq!(extended.access_token, first.access_token);
         assert_eq!(extended.expired_at, first.expired_at + 5 * 60);
         clock.advance(60);
-        assert!(tokens.is_valid(&first.access_token), "valid past its original expiry");
+        assert!(
+            tokens.is_valid(&first.access_token),
+            "valid past its original expiry"
+        );
     }
 
     #[test]
@@ -168,7 +195,10 @@ mod tests {
         let (clock, tokens) = store();
         let first = tokens.issue("key");
         clock.advance(30 * 60);
-        assert!(!tokens.is_valid(&first.access_token), "expired at expired_at exactly");
+        assert!(
+            !tokens.is_valid(&first.access_token),
+            "expired at expired_at exactly"
+        );
         let second = tokens.issue("key");
         assert_ne!(second.access_token, first.access_token);
         assert!(!tokens.is_valid(&first.access_token));
