@@ -67,7 +67,9 @@ where
 {
     match optional_parameter(pairs, name)? {
         Some(value) => Ok(value),
-        None => Err(bad_request(format!("필수 파라미터 `{name}`가 없습니다. (missing parameter `{name}`)"))),
+        None => Err(bad_request(format!(
+            "필수 파라미터 `{name}`가 없습니다. (missing parameter `{name}`)"
+        ))),
     }
 }
 
@@ -80,7 +82,9 @@ where
         return Ok(None);
     };
     raw.parse().map(Some).map_err(|e| {
-        bad_request(format!("파라미터 `{name}`가 올바르지 않습니다: {e} (invalid parameter `{name}`)"))
+        bad_request(format!(
+            "파라미터 `{name}`가 올바르지 않습니다: {e} (invalid parameter `{name}`)"
+        ))
     })
 }
 
@@ -88,18 +92,24 @@ where
 pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Response> {
     match optional_json_body(body)? {
         Some(value) => Ok(value),
-        None => Err(bad_request("요청 본문이 필요합니다. (a JSON request body is required)")),
+        None => Err(bad_request(
+            "요청 본문이 필요합니다. (a JSON request body is required)",
+        )),
     }
 }
 
-pub fn optional_json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<Option<T>, Response> {
+pub fn optional_json_body<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Option<T>, Response> {
     let bytes = body.map_err(|rejection| error(rejection.status(), rejection.body_text()))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| bad_request(format!("요청 본문이 올바르지 않습니다: {e} (invalid JSON body)")))
+    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+        bad_request(format!(
+            "요청 본문이 올바르지 않습니다: {e} (invalid JSON body)"
+        ))
+    })
 }
 
 /// Wraps the generated routes with what makes every answer an envelope: a 404 for unknown paths, a
@@ -107,15 +117,28 @@ pub fn optional_json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejectio
 /// remaining non-JSON error (from a layer or a future axum change) into the envelope.
 pub fn harden<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
     routes
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "요청하신 API를 찾을 수 없습니다. (no such route)") })
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "요청하신 API를 찾을 수 없습니다. (no such route)",
+            )
+        })
         .method_not_allowed_fallback(|| async {
-            error(StatusCode::METHOD_NOT_ALLOWED, "허용되지 않은 메소드입니다. (method not allowed)")
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "허용되지 않은 메소드입니다. (method not allowed)",
+            )
         })
         .layer(axum::middleware::map_response(envelope_every_error))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
-            tracing::error!("an IamportApi implementation panicked");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "서버 내부 오류입니다. (internal error)")
-        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                tracing::error!("an IamportApi implementation panicked");
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "서버 내부 오류입니다. (internal error)",
+                )
+            },
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -130,7 +153,9 @@ async fn envelope_every_error(response: Response) -> Response {
     }
     let allow = response.headers().get(header::ALLOW).cloned();
     let (_, body) = response.into_parts();
-    let text = axum::body::to_bytes(Body::new(body), BODY_LIMIT).await.unwrap_or_default();
+    let text = axum::body::to_bytes(Body::new(body), BODY_LIMIT)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&text);
     let message = match text.trim() {
         "" => status.canonical_reason().unwrap_or("error").to_owned(),

@@ -27,5 +27,10 @@ pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
     let tokens = guard_panics("progenitor (client)", || {
         Generator::new(&settings()).generate_tokens(&spec.openapi)
     })?;
-    Ok(Output::rust(PATH, spec, "progenitor's client generator", format_rust(tokens)?))
+    Ok(Output::rust(
+        PATH,
+        spec,
+        "progenitor's client generator",
+        format_rust(tokens)?,
+    ))
 }

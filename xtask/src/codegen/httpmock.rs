@@ -11,5 +11,10 @@ pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
     let tokens = guard_panics("progenitor (httpmock)", || {
         Generator::new(&client::settings()).httpmock(&spec.openapi, "iamport_client")
     })?;
-    Ok(Output::rust(PATH, spec, "progenitor's httpmock generator", format_rust(tokens)?))
+    Ok(Output::rust(
+        PATH,
+        spec,
+        "progenitor's httpmock generator",
+        format_rust(tokens)?,
+    ))
 }

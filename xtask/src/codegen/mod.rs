@@ -50,7 +50,8 @@ pub fn generate_all(spec: &Spec, manifest: &str) -> anyhow::Result<Vec<Output>> 
 /// Reads the spec at `root/spec/iamport.yaml` and generates everything from it.
 pub fn generate_from(root: &Path) -> anyhow::Result<(Spec, Vec<Output>)> {
     let spec = spec::load_at(root, Path::new(SPEC_PATH))?;
-    let manifest = std::fs::read_to_string(root.join(version::PATH)).context("reading Cargo.toml")?;
+    let manifest =
+        std::fs::read_to_string(root.join(version::PATH)).context("reading Cargo.toml")?;
     let outputs = generate_all(&spec, &manifest)?;
     Ok((spec, outputs))
 }
@@ -63,7 +64,10 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<()> {
         "read {} ({} operations, {} schemas, sha256 {}…)",
         spec.display_name(),
         spec.openapi.operations().count(),
-        spec.openapi.components.as_ref().map_or(0, |c| c.schemas.len()),
+        spec.openapi
+            .components
+            .as_ref()
+            .map_or(0, |c| c.schemas.len()),
         &spec.sha256[..12]
     );
     let mut stale = vec![];
@@ -75,8 +79,13 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<()> {
         } else if check {
             stale.push(describe_difference(&out.path, &current, &out.contents));
         } else {
-            std::fs::write(&target, &out.contents).with_context(|| format!("writing {}", target.display()))?;
-            eprintln!("wrote {} ({} lines)", out.path.display(), out.contents.lines().count());
+            std::fs::write(&target, &out.contents)
+                .with_context(|| format!("writing {}", target.display()))?;
+            eprintln!(
+                "wrote {} ({} lines)",
+                out.path.display(),
+                out.contents.lines().count()
+            );
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -89,7 +98,10 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<()> {
             stale.join("\n")
         );
     }
-    eprintln!("{} in {elapsed:.2} s", if check { "checked" } else { "generated" });
+    eprintln!(
+        "{} in {elapsed:.2} s",
+        if check { "checked" } else { "generated" }
+    );
     Ok(())
 }
 
@@ -117,7 +129,8 @@ pub fn describe_difference(path: &Path, current: &str, expected: &str) -> String
 }
 
 pub fn format_rust(tokens: TokenStream) -> anyhow::Result<String> {
-    let file: syn::File = syn::parse2(tokens).context("the generator produced code that does not parse")?;
+    let file: syn::File =
+        syn::parse2(tokens).context("the generator produced code that does not parse")?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -145,7 +158,10 @@ pub fn guard_panics<T, E: std::fmt::Display>(
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -161,7 +177,8 @@ mod tests {
             .iter()
             .filter_map(|out| {
                 let current = std::fs::read_to_string(root.join(&out.path)).unwrap_or_default();
-                (current != out.contents).then(|| describe_difference(&out.path, &current, &out.contents))
+                (current != out.contents)
+                    .then(|| describe_difference(&out.path, &current, &out.contents))
             })
             .collect();
         assert!(
@@ -177,13 +194,20 @@ mod tests {
         let (_, first) = generate_from(&root).unwrap();
         let (_, second) = generate_from(&root).unwrap();
         for (a, b) in first.iter().zip(&second) {
-            assert!(a.contents == b.contents, "{} differs between two runs", a.path.display());
+            assert!(
+                a.contents == b.contents,
+                "{} differs between two runs",
+                a.path.display()
+            );
         }
     }
 
     #[test]
     fn differences_name_the_line() {
         let d = describe_difference(Path::new("x.rs"), "a\nb\nc\n", "a\nB\nc\n");
-        assert_eq!(d, "  x.rs:2: first difference\n    committed: b\n    from spec: B");
+        assert_eq!(
+            d,
+            "  x.rs:2: first difference\n    committed: b\n    from spec: B"
+        );
     }
 }

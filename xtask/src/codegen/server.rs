@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use anyhow::{Context, anyhow, bail};
 use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
 use openapiv3::{
-    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, SecurityScheme,
-    StatusCode as SpecStatus, Type,
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind,
+    SecurityScheme, StatusCode as SpecStatus, Type,
 };
 use proc_macro2::{Ident, Literal, TokenStream};
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
@@ -41,7 +41,9 @@ pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
         .with_derive("schemars::JsonSchema")
         .with_derive("utoipa::ToSchema");
     let mut generator = Generator::new(&settings);
-    let client = guard_panics("progenitor (server types)", || generator.generate_tokens(api))?;
+    let client = guard_panics("progenitor (server types)", || {
+        generator.generate_tokens(api)
+    })?;
     let signatures = client_signatures(client)?;
     let types = generator.get_type_space().to_stream();
 
@@ -113,7 +115,12 @@ pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
 
         #api_doc
     };
-    Ok(Output::rust(PATH, spec, "xtask's server generator", format_rust(tokens)?))
+    Ok(Output::rust(
+        PATH,
+        spec,
+        "xtask's server generator",
+        format_rust(tokens)?,
+    ))
 }
 
 /// An operation as the server generator sees it.
@@ -130,7 +137,9 @@ struct Op<'a> {
 fn operations(api: &OpenAPI) -> anyhow::Result<Vec<Op<'_>>> {
     let mut ops = vec![];
     for (path, item) in &api.paths.paths {
-        let item = item.as_item().ok_or_else(|| anyhow!("{path}: path item references are not supported"))?;
+        let item = item
+            .as_item()
+            .ok_or_else(|| anyhow!("{path}: path item references are not supported"))?;
         for (method, operation) in item.iter() {
             let id = operation
                 .operation_id
@@ -181,7 +190,9 @@ fn client_signatures(client: TokenStream) -> anyhow::Result<BTreeMap<String, Sig
                     syn::FnArg::Receiver(_) => None,
                 })
                 .collect();
-            let syn::ReturnType::Type(_, ret) = &f.sig.output else { continue };
+            let syn::ReturnType::Type(_, ret) = &f.sig.output else {
+                continue;
+            };
             let [success, error] = generic_args(ret)
                 .and_then(|rv| <[syn::Type; 2]>::try_from(rv).ok())
                 .ok_or_else(|| anyhow!("unexpected return type of `{}`", f.sig.ident))?;
@@ -203,7 +214,9 @@ fn client_signatures(client: TokenStream) -> anyhow::Result<BTreeMap<String, Sig
 fn owned(ty: &syn::Type) -> syn::Type {
     match ty {
         syn::Type::Reference(r) => match &*r.elem {
-            syn::Type::Path(p) if p.path.is_ident("str") => syn::parse_quote!(::std::string::String),
+            syn::Type::Path(p) if p.path.is_ident("str") => {
+                syn::parse_quote!(::std::string::String)
+            }
             elem => owned(elem),
         },
         syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option") => {
@@ -261,14 +274,20 @@ enum TokenSource {
 
 impl<'a> OperationCode<'a> {
     fn new(api: &'a OpenAPI, op: &'a Op<'a>, sig: &Signature) -> anyhow::Result<Self> {
-        let where_ = format!("operation `{}` ({} {})", op.id, op.method.to_uppercase(), op.path);
+        let where_ = format!(
+            "operation `{}` ({} {})",
+            op.id,
+            op.method.to_uppercase(),
+            op.path
+        );
         let mut params = vec![];
         for p in op.path_parameters.iter().chain(&op.operation.parameters) {
             let p = resolve_parameter(api, p)?;
             let (data, place) = match p {
                 Parameter::Path { parameter_data, .. } => (parameter_data, "Path"),
                 Parameter::Query { parameter_data, .. } => (parameter_data, "Query"),
-                Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => bail!(
+                Parameter::Header { parameter_data, .. }
+                | Parameter::Cookie { parameter_data, .. } => bail!(
                     "{where_}: the server generator supports path and query parameters; `{}` is not one",
                     parameter_data.name
                 ),
@@ -288,10 +307,14 @@ impl<'a> OperationCode<'a> {
             Some(body) => {
                 let body = match body {
                     ReferenceOr::Item(b) => b,
-                    ReferenceOr::Reference { reference } => bail!("{where_}: request body by reference ({reference}) is not supported"),
+                    ReferenceOr::Reference { reference } => {
+                        bail!("{where_}: request body by reference ({reference}) is not supported")
+                    }
                 };
                 if body.content.keys().any(|media| media != "application/json") {
-                    bail!("{where_}: the server generator decodes application/json request bodies only");
+                    bail!(
+                        "{where_}: the server generator decodes application/json request bodies only"
+                    );
                 }
                 let ty = sig
                     .args
@@ -306,14 +329,22 @@ impl<'a> OperationCode<'a> {
         let mut responses = vec![];
         for (status, response) in &op.operation.responses.responses {
             let SpecStatus::Code(code) = status else {
-                bail!("{where_}: status ranges like {status} are not supported by the server generator");
+                bail!(
+                    "{where_}: status ranges like {status} are not supported by the server generator"
+                );
             };
             let response = match response {
                 ReferenceOr::Item(r) => r,
-                ReferenceOr::Reference { reference } => bail!("{where_}: response by reference ({reference}) is not supported"),
+                ReferenceOr::Reference { reference } => {
+                    bail!("{where_}: response by reference ({reference}) is not supported")
+                }
             };
             let ty = (!response.content.is_empty()).then(|| {
-                if (200..300).contains(code) { sig.success.clone() } else { sig.error.clone() }
+                if (200..300).contains(code) {
+                    sig.success.clone()
+                } else {
+                    sig.error.clone()
+                }
             });
             responses.push((*code, response.description.clone(), ty));
         }
@@ -332,18 +363,33 @@ impl<'a> OperationCode<'a> {
                     .and_then(ReferenceOr::as_item)
                     .ok_or_else(|| anyhow!("{where_}: unknown security scheme `{name}`"))?;
                 let source = match scheme {
-                    SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => TokenSource::Bearer,
-                    SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name, .. } => {
-                        TokenSource::Header(name.to_ascii_lowercase())
+                    SecurityScheme::HTTP { scheme, .. }
+                        if scheme.eq_ignore_ascii_case("bearer") =>
+                    {
+                        TokenSource::Bearer
                     }
-                    _ => bail!("{where_}: security scheme `{name}` is neither http bearer nor an apiKey header"),
+                    SecurityScheme::APIKey {
+                        location: openapiv3::APIKeyLocation::Header,
+                        name,
+                        ..
+                    } => TokenSource::Header(name.to_ascii_lowercase()),
+                    _ => bail!(
+                        "{where_}: security scheme `{name}` is neither http bearer nor an apiKey header"
+                    ),
                 };
                 if !token_sources.contains(&source) {
                     token_sources.push(source);
                 }
             }
         }
-        Ok(Self { op, params, body, body_required, responses, token_sources })
+        Ok(Self {
+            op,
+            params,
+            body,
+            body_required,
+            responses,
+            token_sources,
+        })
     }
 
     fn enum_ident(&self) -> Ident {
@@ -412,7 +458,11 @@ impl<'a> OperationCode<'a> {
             quote! { #arg: #ty }
         });
         let body = self.body.as_ref().map(|ty| {
-            let ty = if self.body_required { quote!(#ty) } else { quote!(Option<#ty>) };
+            let ty = if self.body_required {
+                quote!(#ty)
+            } else {
+                quote!(Option<#ty>)
+            };
             quote! { body: #ty }
         });
         quote! {
@@ -423,7 +473,12 @@ impl<'a> OperationCode<'a> {
 
     fn doc(&self) -> String {
         let o = self.op.operation;
-        let mut doc = format!("`{} {}` ({})", self.op.method.to_uppercase(), self.op.path, self.op.id);
+        let mut doc = format!(
+            "`{} {}` ({})",
+            self.op.method.to_uppercase(),
+            self.op.path,
+            self.op.id
+        );
         if let Some(summary) = &o.summary {
             doc.push_str(": ");
             doc.push_str(summary.trim());
@@ -480,7 +535,11 @@ impl<'a> OperationCode<'a> {
             let arg = format_ident!("{}", p.data.name.to_snake_case());
             let name = &p.data.name;
             let ty = &p.ty;
-            let source = if p.place == "Path" { quote!(path) } else { quote!(query) };
+            let source = if p.place == "Path" {
+                quote!(path)
+            } else {
+                quote!(query)
+            };
             if p.data.required {
                 quote! {
                     let #arg: #ty = match crate::envelope::parameter(&#source, #name) {
@@ -517,7 +576,9 @@ impl<'a> OperationCode<'a> {
         let query_arg = has_query.then(|| {
             quote! { query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>, }
         });
-        let headers_arg = auth.as_ref().map(|_| quote! { headers: axum::http::HeaderMap, });
+        let headers_arg = auth
+            .as_ref()
+            .map(|_| quote! { headers: axum::http::HeaderMap, });
         let body_arg = self.body.as_ref().map(|_| {
             quote! { body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>, }
         });
@@ -565,21 +626,35 @@ impl<'a> OperationCode<'a> {
             let place = format_ident!("{}", p.place);
             // utoipa reads "required" off the type: `Option<_>` is optional.
             let ty = primitive(&p.data);
-            let ty = if p.data.required { ty } else { quote!(Option<#ty>) };
-            let description = p.data.description.as_deref().map(str::trim).map(|d| quote! { description = #d, });
+            let ty = if p.data.required {
+                ty
+            } else {
+                quote!(Option<#ty>)
+            };
+            let description = p
+                .data
+                .description
+                .as_deref()
+                .map(str::trim)
+                .map(|d| quote! { description = #d, });
             let constraints = constraints(&p.data);
             quote! { (#name = #ty, #place, #description #(#constraints)*) }
         });
         let request_body = self.body.as_ref().map(|ty| {
             let description = match &o.request_body {
-                Some(ReferenceOr::Item(b)) => b.description.as_deref().map(|d| quote! { description = #d, }),
+                Some(ReferenceOr::Item(b)) => b
+                    .description
+                    .as_deref()
+                    .map(|d| quote! { description = #d, }),
                 _ => None,
             };
             quote! { request_body(content = #ty, content_type = "application/json", #description), }
         });
         let responses = self.responses.iter().map(|(code, description, ty)| {
             let description = description.trim();
-            let body = ty.as_ref().map(|ty| quote! { , body = #ty, content_type = "application/json" });
+            let body = ty
+                .as_ref()
+                .map(|ty| quote! { , body = #ty, content_type = "application/json" });
             let code = Literal::u16_unsuffixed(*code);
             quote! { (status = #code, description = #description #body) }
         });
@@ -610,7 +685,10 @@ impl<'a> OperationCode<'a> {
     }
 }
 
-fn resolve_parameter<'a>(api: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> anyhow::Result<&'a Parameter> {
+fn resolve_parameter<'a>(
+    api: &'a OpenAPI,
+    p: &'a ReferenceOr<Parameter>,
+) -> anyhow::Result<&'a Parameter> {
     match p {
         ReferenceOr::Item(p) => Ok(p),
         ReferenceOr::Reference { reference } => {
@@ -701,19 +779,30 @@ fn constraints(data: &openapiv3::ParameterData) -> Vec<TokenStream> {
 fn api_doc(api: &OpenAPI, handlers: &[Ident]) -> anyhow::Result<TokenStream> {
     let title = &api.info.title;
     let version = &api.info.version;
-    let description = api.info.description.as_deref().map(str::trim).map(|d| quote! { description = #d, });
+    let description = api
+        .info
+        .description
+        .as_deref()
+        .map(str::trim)
+        .map(|d| quote! { description = #d, });
     let license = api.info.license.as_ref().map(|l| {
         let name = &l.name;
         quote! { license(name = #name), }
     });
     let servers = api.servers.iter().map(|s| {
         let url = &s.url;
-        let description = s.description.as_deref().map(|d| quote! { , description = #d });
+        let description = s
+            .description
+            .as_deref()
+            .map(|d| quote! { , description = #d });
         quote! { (url = #url #description) }
     });
     let tags = api.tags.iter().map(|t| {
         let name = &t.name;
-        let description = t.description.as_deref().map(|d| quote! { , description = #d });
+        let description = t
+            .description
+            .as_deref()
+            .map(|d| quote! { , description = #d });
         quote! { (name = #name #description) }
     });
     let schemas = api
@@ -724,24 +813,39 @@ fn api_doc(api: &OpenAPI, handlers: &[Ident]) -> anyhow::Result<TokenStream> {
 
     let mut scheme_items = vec![];
     for (name, scheme) in api.components.iter().flat_map(|c| &c.security_schemes) {
-        let scheme = scheme.as_item().ok_or_else(|| anyhow!("security scheme `{name}` by reference"))?;
+        let scheme = scheme
+            .as_item()
+            .ok_or_else(|| anyhow!("security scheme `{name}` by reference"))?;
         let item = match scheme {
-            SecurityScheme::HTTP { scheme, description, .. } if scheme.eq_ignore_ascii_case("bearer") => {
-                let description = description.as_deref().map(|d| quote! { .description(Some(#d)) });
+            SecurityScheme::HTTP {
+                scheme,
+                description,
+                ..
+            } if scheme.eq_ignore_ascii_case("bearer") => {
+                let description = description
+                    .as_deref()
+                    .map(|d| quote! { .description(Some(#d)) });
                 quote! {
                     SecurityScheme::Http(
                         HttpBuilder::new().scheme(HttpAuthScheme::Bearer) #description .build()
                     )
                 }
             }
-            SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name: header, description, .. } => {
+            SecurityScheme::APIKey {
+                location: openapiv3::APIKeyLocation::Header,
+                name: header,
+                description,
+                ..
+            } => {
                 let value = match description {
                     Some(d) => quote! { ApiKeyValue::with_description(#header, #d) },
                     None => quote! { ApiKeyValue::new(#header) },
                 };
                 quote! { SecurityScheme::ApiKey(ApiKey::Header(#value)) }
             }
-            _ => bail!("security scheme `{name}`: only http bearer and apiKey headers are supported"),
+            _ => {
+                bail!("security scheme `{name}`: only http bearer and apiKey headers are supported")
+            }
         };
         scheme_items.push(quote! { components.add_security_scheme(#name, #item); });
     }

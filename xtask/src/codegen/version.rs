@@ -44,9 +44,14 @@ fn sync(manifest: &str, version: &str) -> String {
 
 /// Replaces the first quoted string after `key` on the line.
 fn replace_quoted_after(line: &str, key: &str, value: &str) -> String {
-    let Some(k) = line.find(key) else { return line.to_owned() };
+    let Some(k) = line.find(key) else {
+        return line.to_owned();
+    };
     let after = &line[k..];
-    let (Some(open), Some(close)) = (after.find('"'), after[after.find('"').map_or(0, |i| i + 1)..].find('"')) else {
+    let (Some(open), Some(close)) = (
+        after.find('"'),
+        after[after.find('"').map_or(0, |i| i + 1)..].find('"'),
+    ) else {
         return line.to_owned();
     };
     let start = k + open + 1;
@@ -65,8 +70,14 @@ mod tests {
         assert_eq!(
             out,
             manifest
-                .replace("version = \"1.0.0\"\nedition", "version = \"2.1.0\"\nedition")
-                .replace("iamport-client\", version = \"1.0.0\"", "iamport-client\", version = \"2.1.0\"")
+                .replace(
+                    "version = \"1.0.0\"\nedition",
+                    "version = \"2.1.0\"\nedition"
+                )
+                .replace(
+                    "iamport-client\", version = \"1.0.0\"",
+                    "iamport-client\", version = \"2.1.0\""
+                )
         );
         assert!(out.contains("serde = { version = \"1\" }"));
     }

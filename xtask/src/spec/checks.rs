@@ -11,7 +11,9 @@ use super::DocPath;
 
 type Problems = Vec<(DocPath, String)>;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 const NON_NEGATIVE_INTEGERS: [&str; 6] = [
     "maxLength",
     "minLength",
@@ -48,7 +50,10 @@ pub fn check(doc: &Value) -> Problems {
     let mut p = Problems::new();
     let root = DocPath::default();
     let Some(doc) = doc.as_object() else {
-        p.push((root, format!("expected a mapping at the top, found {}", describe(doc))));
+        p.push((
+            root,
+            format!("expected a mapping at the top, found {}", describe(doc)),
+        ));
         return p;
     };
     let ctx = Ctx { doc };
@@ -92,23 +97,40 @@ pub fn check(doc: &Value) -> Problems {
             for (template, item) in paths {
                 let at = root.key("paths").key(template);
                 let Some(item) = item.as_object() else {
-                    p.push((at, format!("expected a path item mapping, found {}", describe(item))));
+                    p.push((
+                        at,
+                        format!("expected a path item mapping, found {}", describe(item)),
+                    ));
                     continue;
                 };
                 if !template.starts_with('/') {
                     p.push((at.clone(), "a path must start with `/`".into()));
                 }
                 if item.contains_key("$ref") {
-                    p.push((at.key("$ref"), "path items by reference are not supported".into()));
+                    p.push((
+                        at.key("$ref"),
+                        "path items by reference are not supported".into(),
+                    ));
                 }
                 for method in METHODS {
                     if let Some(op) = item.get(method) {
-                        ctx.operation(template, item, op, &at.key(method), &mut operation_ids, schemes, &mut p);
+                        ctx.operation(
+                            template,
+                            item,
+                            op,
+                            &at.key(method),
+                            &mut operation_ids,
+                            schemes,
+                            &mut p,
+                        );
                     }
                 }
             }
         }
-        Some(v) => p.push((root.key("paths"), format!("expected a mapping, found {}", describe(v)))),
+        Some(v) => p.push((
+            root.key("paths"),
+            format!("expected a mapping, found {}", describe(v)),
+        )),
         None => p.push((root, "missing `paths`".into())),
     }
     p
@@ -116,11 +138,17 @@ pub fn check(doc: &Value) -> Problems {
 
 fn check_info(info: Option<&Value>, at: &DocPath, p: &mut Problems) {
     let Some(info) = info.and_then(Value::as_object) else {
-        p.push((at.clone(), "missing `info` with `title` and `version`".into()));
+        p.push((
+            at.clone(),
+            "missing `info` with `title` and `version`".into(),
+        ));
         return;
     };
     if !matches!(info.get("title"), Some(Value::String(_))) {
-        p.push((at.key("title"), "expected the API's title as a string".into()));
+        p.push((
+            at.key("title"),
+            "expected the API's title as a string".into(),
+        ));
     }
     match info.get("version") {
         Some(Value::String(v)) if is_semver(v) => {}
@@ -138,7 +166,10 @@ fn check_info(info: Option<&Value>, at: &DocPath, p: &mut Problems) {
 fn is_semver(v: &str) -> bool {
     let core = v.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 struct Ctx<'a> {
@@ -172,7 +203,10 @@ impl<'a> Ctx<'a> {
         p: &mut Problems,
     ) {
         let Some(op) = op.as_object() else {
-            p.push((at.clone(), format!("expected an operation mapping, found {}", describe(op))));
+            p.push((
+                at.clone(),
+                format!("expected an operation mapping, found {}", describe(op)),
+            ));
             return;
         };
         match op.get("operationId") {
@@ -204,12 +238,18 @@ impl<'a> Ctx<'a> {
         let mut declared_in_path = BTreeSet::new();
         let path_level = at.0[..at.0.len() - 1].to_vec();
         for (list, list_at) in [
-            (item.get("parameters"), DocPath(path_level).key("parameters")),
+            (
+                item.get("parameters"),
+                DocPath(path_level).key("parameters"),
+            ),
             (op.get("parameters"), at.key("parameters")),
         ] {
             let Some(list) = list else { continue };
             let Some(list) = list.as_array() else {
-                p.push((list_at, format!("expected a list, found {}", describe(list))));
+                p.push((
+                    list_at,
+                    format!("expected a list, found {}", describe(list)),
+                ));
                 continue;
             };
             for (i, param) in list.iter().enumerate() {
@@ -228,16 +268,25 @@ impl<'a> Ctx<'a> {
         }
         for name in &declared_in_path {
             if !template_variables(template).any(|v| v == name) {
-                p.push((at.clone(), format!("path parameter `{name}` does not appear in `{template}`")));
+                p.push((
+                    at.clone(),
+                    format!("path parameter `{name}` does not appear in `{template}`"),
+                ));
             }
         }
 
         if let Some(body) = op.get("requestBody") {
-            self.content(body.get("content"), &at.key("requestBody").key("content"), p);
+            self.content(
+                body.get("content"),
+                &at.key("requestBody").key("content"),
+                p,
+            );
         }
 
         match op.get("responses").and_then(Value::as_object) {
-            Some(responses) if !responses.is_empty() => self.responses(responses, &at.key("responses"), p),
+            Some(responses) if !responses.is_empty() => {
+                self.responses(responses, &at.key("responses"), p)
+            }
             _ => p.push((at.key("responses"), "expected at least one response".into())),
         }
 
@@ -268,12 +317,18 @@ impl<'a> Ctx<'a> {
             None => (param, at.clone()),
         };
         let Some(name) = param.get("name").and_then(Value::as_str) else {
-            p.push((at.key("name"), "expected the parameter's name as a string".into()));
+            p.push((
+                at.key("name"),
+                "expected the parameter's name as a string".into(),
+            ));
             return None;
         };
         let place = param.get("in").and_then(Value::as_str);
         if !matches!(place, Some("path" | "query" | "header" | "cookie")) {
-            p.push((at.key("in"), "expected one of path, query, header, cookie".into()));
+            p.push((
+                at.key("in"),
+                "expected one of path, query, header, cookie".into(),
+            ));
         }
         match param.get("schema") {
             Some(schema) => self.schema(schema, &at.key("schema"), p),
@@ -281,18 +336,34 @@ impl<'a> Ctx<'a> {
         }
         if place == Some("path") {
             if param.get("required") != Some(&Value::Bool(true)) {
-                p.push((at.key("required"), format!("path parameter `{name}` must say `required: true`")));
+                p.push((
+                    at.key("required"),
+                    format!("path parameter `{name}` must say `required: true`"),
+                ));
             }
             return Some(name.to_owned());
         }
         None
     }
 
-    fn content(&self, content: Option<&Value>, at: &DocPath, p: &mut Problems) -> Vec<(DocPath, String)> {
+    fn content(
+        &self,
+        content: Option<&Value>,
+        at: &DocPath,
+        p: &mut Problems,
+    ) -> Vec<(DocPath, String)> {
         let mut schemas = vec![];
-        let Some(content) = content else { return schemas };
+        let Some(content) = content else {
+            return schemas;
+        };
         let Some(content) = content.as_object() else {
-            p.push((at.clone(), format!("expected a mapping of media types, found {}", describe(content))));
+            p.push((
+                at.clone(),
+                format!(
+                    "expected a mapping of media types, found {}",
+                    describe(content)
+                ),
+            ));
             return schemas;
         };
         for (media, body) in content {
@@ -317,7 +388,10 @@ impl<'a> Ctx<'a> {
                     && (status.bytes().all(|b| b.is_ascii_digit()) || status.ends_with("XX"))
                     && matches!(status.as_bytes()[0], b'1'..=b'5'));
             if !is_status {
-                p.push((status_at.clone(), format!("`{status}` is not an HTTP status, a range like 4XX, or default")));
+                p.push((
+                    status_at.clone(),
+                    format!("`{status}` is not an HTTP status, a range like 4XX, or default"),
+                ));
                 continue;
             }
             let response = match response.get("$ref").and_then(Value::as_str) {
@@ -331,10 +405,19 @@ impl<'a> Ctx<'a> {
                 None => response,
             };
             if !matches!(response.get("description"), Some(Value::String(_))) {
-                p.push((status_at.key("description"), "every response needs a description".into()));
+                p.push((
+                    status_at.key("description"),
+                    "every response needs a description".into(),
+                ));
             }
-            let slot = if status.starts_with('2') { &mut success } else { &mut error };
-            for (schema_at, repr) in self.content(response.get("content"), &status_at.key("content"), p) {
+            let slot = if status.starts_with('2') {
+                &mut success
+            } else {
+                &mut error
+            };
+            for (schema_at, repr) in
+                self.content(response.get("content"), &status_at.key("content"), p)
+            {
                 match slot {
                     None => *slot = Some((schema_at, repr)),
                     Some((first_at, first)) if *first != repr => p.push((
@@ -354,14 +437,20 @@ impl<'a> Ctx<'a> {
 
     fn schema(&self, schema: &Value, at: &DocPath, p: &mut Problems) {
         let Some(s) = schema.as_object() else {
-            p.push((at.clone(), format!("expected a schema mapping, found {}", describe(schema))));
+            p.push((
+                at.clone(),
+                format!("expected a schema mapping, found {}", describe(schema)),
+            ));
             return;
         };
         if let Some(r) = s.get("$ref") {
             match r.as_str() {
                 Some(r) if self.resolve(r).is_some() => {}
                 Some(r) => p.push((at.key("$ref"), format!("unresolved reference `{r}`"))),
-                None => p.push((at.key("$ref"), format!("expected a string, found {}", describe(r)))),
+                None => p.push((
+                    at.key("$ref"),
+                    format!("expected a string, found {}", describe(r)),
+                )),
             }
             if s.contains_key("nullable") {
                 p.push((
@@ -381,48 +470,75 @@ impl<'a> Ctx<'a> {
             )),
             Some(Value::Array(_)) => p.push((
                 at.key("type"),
-                "OpenAPI 3.0 takes one type, not a list (3.1 does): use `nullable: true` for null".into(),
+                "OpenAPI 3.0 takes one type, not a list (3.1 does): use `nullable: true` for null"
+                    .into(),
             )),
             Some(v) => p.push((
                 at.key("type"),
-                format!("expected one of {}, found {}", TYPES.join(", "), describe(v)),
+                format!(
+                    "expected one of {}, found {}",
+                    TYPES.join(", "),
+                    describe(v)
+                ),
             )),
         }
         for key in NON_NEGATIVE_INTEGERS {
             if let Some(v) = s.get(key) {
                 if v.as_u64().is_none() {
-                    p.push((at.key(key), format!("expected a non-negative integer, found {}", describe(v))));
+                    p.push((
+                        at.key(key),
+                        format!("expected a non-negative integer, found {}", describe(v)),
+                    ));
                 }
             }
         }
         for key in NUMBERS {
             if let Some(v) = s.get(key) {
                 if !v.is_number() {
-                    p.push((at.key(key), format!("expected a number, found {}", describe(v))));
+                    p.push((
+                        at.key(key),
+                        format!("expected a number, found {}", describe(v)),
+                    ));
                 }
             }
         }
         for key in BOOLEANS {
             if let Some(v) = s.get(key) {
                 if !v.is_boolean() {
-                    p.push((at.key(key), format!("expected true or false, found {}", describe(v))));
+                    p.push((
+                        at.key(key),
+                        format!("expected true or false, found {}", describe(v)),
+                    ));
                 }
             }
         }
         for key in STRINGS {
             if let Some(v) = s.get(key) {
                 if !v.is_string() {
-                    p.push((at.key(key), format!("expected a string, found {}", describe(v))));
+                    p.push((
+                        at.key(key),
+                        format!("expected a string, found {}", describe(v)),
+                    ));
                 }
             }
         }
         for key in ONLY_3_1 {
             if s.contains_key(key) {
-                p.push((at.key(key), format!("`{key}` is an OpenAPI 3.1 keyword; this spec is 3.0")));
+                p.push((
+                    at.key(key),
+                    format!("`{key}` is an OpenAPI 3.1 keyword; this spec is 3.0"),
+                ));
             }
         }
-        for (low, high) in [("minLength", "maxLength"), ("minItems", "maxItems"), ("minimum", "maximum")] {
-            if let (Some(lo), Some(hi)) = (s.get(low).and_then(Value::as_f64), s.get(high).and_then(Value::as_f64)) {
+        for (low, high) in [
+            ("minLength", "maxLength"),
+            ("minItems", "maxItems"),
+            ("minimum", "maximum"),
+        ] {
+            if let (Some(lo), Some(hi)) = (
+                s.get(low).and_then(Value::as_f64),
+                s.get(high).and_then(Value::as_f64),
+            ) {
                 if lo > hi {
                     p.push((at.key(low), format!("{low} {lo} is above {high} {hi}")));
                 }
@@ -430,7 +546,10 @@ impl<'a> Ctx<'a> {
         }
         if let Some(e) = s.get("enum") {
             if !e.as_array().is_some_and(|a| !a.is_empty()) {
-                p.push((at.key("enum"), format!("expected a non-empty list, found {}", describe(e))));
+                p.push((
+                    at.key("enum"),
+                    format!("expected a non-empty list, found {}", describe(e)),
+                ));
             }
         }
 
@@ -442,7 +561,10 @@ impl<'a> Ctx<'a> {
                     self.schema(prop, &at.key("properties").key(name), p);
                 }
             }
-            Some(v) => p.push((at.key("properties"), format!("expected a mapping, found {}", describe(v)))),
+            Some(v) => p.push((
+                at.key("properties"),
+                format!("expected a mapping, found {}", describe(v)),
+            )),
         }
         match s.get("required") {
             None => {}
@@ -454,11 +576,17 @@ impl<'a> Ctx<'a> {
                             at.key("required").index(i),
                             format!("`{n}` is required but is not among the properties"),
                         )),
-                        None => p.push((at.key("required").index(i), format!("expected a property name, found {}", describe(name)))),
+                        None => p.push((
+                            at.key("required").index(i),
+                            format!("expected a property name, found {}", describe(name)),
+                        )),
                     }
                 }
             }
-            Some(v) => p.push((at.key("required"), format!("expected a list of property names, found {}", describe(v)))),
+            Some(v) => p.push((
+                at.key("required"),
+                format!("expected a list of property names, found {}", describe(v)),
+            )),
         }
         if s.get("type").and_then(Value::as_str) == Some("array") && !s.contains_key("items") {
             p.push((at.clone(), "`type: array` needs `items`".into()));
@@ -481,14 +609,23 @@ impl<'a> Ctx<'a> {
                         self.schema(sub, &at.key(key).index(i), p);
                     }
                 }
-                Some(v) => p.push((at.key(key), format!("expected a non-empty list of schemas, found {}", describe(v)))),
+                Some(v) => p.push((
+                    at.key(key),
+                    format!(
+                        "expected a non-empty list of schemas, found {}",
+                        describe(v)
+                    ),
+                )),
             }
         }
     }
 }
 
 fn template_variables(template: &str) -> impl Iterator<Item = &str> {
-    template.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(var, _)| var))
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(var, _)| var))
 }
 
 /// What a schema is, for comparing two of them: its reference, or its JSON.
@@ -503,7 +640,10 @@ fn short(repr: &str) -> String {
     match repr.rsplit_once('/') {
         Some((_, name)) if repr.starts_with("#/") => format!("`{name}`"),
         _ if repr.chars().count() > 60 => {
-            format!("an inline schema ({}…)", repr.chars().take(57).collect::<String>())
+            format!(
+                "an inline schema ({}…)",
+                repr.chars().take(57).collect::<String>()
+            )
         }
         _ => format!("an inline schema ({repr})"),
     }

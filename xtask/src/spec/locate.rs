@@ -174,15 +174,34 @@ mod tests {
 
     #[test]
     fn finds_a_nested_scalar_through_lists() {
-        let path = [key("paths"), key("/a/{id}"), key("get"), key("parameters"), Index(0), key("schema"), key("maxLength")];
+        let path = [
+            key("paths"),
+            key("/a/{id}"),
+            key("get"),
+            key("parameters"),
+            Index(0),
+            key("schema"),
+            key("maxLength"),
+        ];
         assert_eq!(locate(DOC, &path), Some((8, 24)));
     }
 
     #[test]
     fn finds_integer_keys_and_falls_back_to_the_nearest_ancestor() {
-        let ok = [key("paths"), key("/a/{id}"), key("get"), key("responses"), key("200"), key("description")];
+        let ok = [
+            key("paths"),
+            key("/a/{id}"),
+            key("get"),
+            key("responses"),
+            key("200"),
+            key("description"),
+        ];
         assert_eq!(locate(DOC, &ok).map(|p| p.0), Some(11));
         let missing = [key("paths"), key("/a/{id}"), key("get"), key("nope")];
-        assert_eq!(locate(DOC, &missing).map(|p| p.0), Some(5), "points at the `get` map's first entry");
+        assert_eq!(
+            locate(DOC, &missing).map(|p| p.0),
+            Some(5),
+            "points at the `get` map's first entry"
+        );
     }
 }

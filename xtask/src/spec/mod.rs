@@ -78,7 +78,11 @@ pub struct SpecErrors(pub Vec<SpecError>);
 impl fmt::Display for SpecErrors {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "the spec cannot be generated ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "the spec cannot be generated ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             writeln!(f, "  {e}")?;
         }
@@ -135,16 +139,21 @@ pub fn parse(file: &Path, text: &str) -> Result<Spec, SpecErrors> {
     let problems = checks::check(&document);
     if !problems.is_empty() {
         return Err(SpecErrors(
-            problems.into_iter().map(|(path, msg)| at(path, msg)).collect(),
+            problems
+                .into_iter()
+                .map(|(path, msg)| at(path, msg))
+                .collect(),
         ));
     }
 
     // The checks cover what the generators need; anything openapiv3 still refuses is reported with
     // the path serde reached.
-    let openapi: openapiv3::OpenAPI =
-        serde_json::from_value(document).map_err(|e| {
-            SpecErrors(vec![at(DocPath::default(), format!("not an OpenAPI 3.0 document: {e}"))])
-        })?;
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(document).map_err(|e| {
+        SpecErrors(vec![at(
+            DocPath::default(),
+            format!("not an OpenAPI 3.0 document: {e}"),
+        )])
+    })?;
 
     Ok(Spec {
         file: file.to_owned(),
@@ -195,7 +204,9 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.contains("paths./payments/{imp_uid}/naver/cash-amount.get.parameters[0].schema.maxLength"),
+            err.contains(
+                "paths./payments/{imp_uid}/naver/cash-amount.get.parameters[0].schema.maxLength"
+            ),
             "{err}"
         );
         assert!(err.contains("\"16\""), "{err}");
@@ -214,12 +225,24 @@ mod tests {
         let err = one_error(&missing);
         assert!(err.contains("paths./users/getToken.post: "), "{err}");
         assert!(err.contains("operationId"), "{err}");
-        assert!(err.starts_with(&format!("spec/iamport.yaml:{}:", line_of(&missing, "tags: [authenticate]"))), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "spec/iamport.yaml:{}:",
+                line_of(&missing, "tags: [authenticate]")
+            )),
+            "{err}"
+        );
 
         let dup = SPEC.replacen("operationId: queryCashAmount", "operationId: getToken", 1);
         let err = one_error(&dup);
-        assert!(err.contains("paths./payments/{imp_uid}/naver/cash-amount.get.operationId"), "{err}");
-        assert!(err.contains("paths./users/getToken.post.operationId"), "names the first use: {err}");
+        assert!(
+            err.contains("paths./payments/{imp_uid}/naver/cash-amount.get.operationId"),
+            "{err}"
+        );
+        assert!(
+            err.contains("paths./users/getToken.post.operationId"),
+            "names the first use: {err}"
+        );
     }
 
     #[test]
@@ -232,7 +255,10 @@ mod tests {
         assert_ne!(bad, SPEC);
         let err = one_error(&bad);
         assert!(err.contains("paths./payments/{imp_uid}/naver/cash-amount.get.responses.401.content.application/json.schema"), "{err}");
-        assert!(err.contains("ErrorResponse") && err.contains("AuthResponse"), "{err}");
+        assert!(
+            err.contains("ErrorResponse") && err.contains("AuthResponse"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -245,9 +271,16 @@ mod tests {
 
     #[test]
     fn unresolved_references_are_located() {
-        let bad = SPEC.replacen("$ref: '#/components/schemas/AuthAnnotation'", "$ref: '#/components/schemas/AuthAnotation'", 1);
+        let bad = SPEC.replacen(
+            "$ref: '#/components/schemas/AuthAnnotation'",
+            "$ref: '#/components/schemas/AuthAnotation'",
+            1,
+        );
         let err = one_error(&bad);
-        assert!(err.contains("components.schemas.AuthResponse.properties.response.allOf[0].$ref"), "{err}");
+        assert!(
+            err.contains("components.schemas.AuthResponse.properties.response.allOf[0].$ref"),
+            "{err}"
+        );
         assert!(err.contains("AuthAnotation"), "{err}");
     }
 }
