@@ -62,6 +62,7 @@ pub mod types {
         pub message: ::std::string::String,
         ///항상 null (always null)
         #[serde(default)]
+        #[schema(schema_with = null_schema)]
         pub response: (),
     }
     ///API 키와 secret (API key and secret from the PortOne console)
@@ -220,6 +221,11 @@ pub mod types {
                 Self(value.into())
             }
         }
+    }
+    fn null_schema() -> utoipa::openapi::schema::Object {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Null)
+            .build()
     }
 }
 /// The API to implement: one method per operation of the spec, each answering with the

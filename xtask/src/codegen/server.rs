@@ -45,7 +45,7 @@ pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
         generator.generate_tokens(api)
     })?;
     let signatures = client_signatures(client)?;
-    let types = generator.get_type_space().to_stream();
+    let types = document_unit_fields(generator.get_type_space().to_stream())?;
 
     let operations = operations(api)?;
     let mut items = vec![];
@@ -121,6 +121,38 @@ pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
         "xtask's server generator",
         format_rust(tokens)?,
     ))
+}
+
+/// typify writes a schema that only allows `null` (the error envelope's `response`) as a `()` field,
+/// which utoipa documents as "anything". Such fields get `schema_with = null_schema`, so the server's
+/// own document says `type: null` as the spec does.
+fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
+    use syn::visit_mut::VisitMut;
+
+    struct UnitFields(bool);
+    impl VisitMut for UnitFields {
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            if matches!(&field.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
+                field.attrs.push(syn::parse_quote!(#[schema(schema_with = null_schema)]));
+                self.0 = true;
+            }
+            syn::visit_mut::visit_field_mut(self, field);
+        }
+    }
+
+    let mut file: syn::File = syn::parse2(types).context("typify's types did not parse")?;
+    let mut visitor = UnitFields(false);
+    visitor.visit_file_mut(&mut file);
+    let null_schema = visitor.0.then(|| {
+        quote! {
+            fn null_schema() -> utoipa::openapi::schema::Object {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Null)
+                    .build()
+            }
+        }
+    });
+    Ok(quote! { #file #null_schema })
 }
 
 /// An operation as the server generator sees it.
