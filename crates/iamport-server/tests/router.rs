@@ -33,10 +33,18 @@ impl IamportApi for Echo {
         token == "good"
     }
     async fn query_cash_amount(&self, imp_uid: QueryCashAmountImpUid) -> QueryCashAmountResponse {
-        QueryCashAmountResponse::NotFound(ErrorResponse { code: 7, message: format!("saw {}", imp_uid.as_str()), response: () })
+        QueryCashAmountResponse::NotFound(ErrorResponse {
+            code: 7,
+            message: format!("saw {}", imp_uid.as_str()),
+            response: (),
+        })
     }
     async fn get_token(&self, body: GetTokenRequest) -> GetTokenResponse {
-        GetTokenResponse::Ok(AuthResponse { code: 0, message: Some(format!("{}/{}", body.imp_key, body.imp_secret)), response: None })
+        GetTokenResponse::Ok(AuthResponse {
+            code: 0,
+            message: Some(format!("{}/{}", body.imp_key, body.imp_secret)),
+            response: None,
+        })
     }
 }
 
@@ -44,7 +52,8 @@ async fn call(app: axum::Router, request: Request<Body>) -> (StatusCode, Value) 
     let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
     (status, body)
 }
 
@@ -59,11 +68,18 @@ fn get(uri: &str, token: Option<&str>) -> Request<Body> {
 #[tokio::test]
 async fn a_panicking_implementation_answers_500_in_the_envelope() {
     let app = router(Arc::new(Panicking));
-    let (status, body) = call(app.clone(), get("/payments/imp_1/naver/cash-amount", Some("good"))).await;
+    let (status, body) = call(
+        app.clone(),
+        get("/payments/imp_1/naver/cash-amount", Some("good")),
+    )
+    .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body["code"], -1);
     assert_eq!(body["response"], Value::Null);
-    assert!(body["message"].as_str().unwrap().contains("internal error"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("internal error"),
+        "{body}"
+    );
     // and the router keeps serving
     let (status, _) = call(app, get("/payments/imp_1/naver/cash-amount", None)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -72,9 +88,16 @@ async fn a_panicking_implementation_answers_500_in_the_envelope() {
 #[tokio::test]
 async fn inputs_reach_the_implementation_decoded() {
     let app = router(Arc::new(Echo));
-    let (status, body) = call(app.clone(), get("/payments/imp%20%EA%B0%80/naver/cash-amount", Some("good"))).await;
+    let (status, body) = call(
+        app.clone(),
+        get("/payments/imp%20%EA%B0%80/naver/cash-amount", Some("good")),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body, serde_json::json!({"code": 7, "message": "saw imp 가", "response": null}));
+    assert_eq!(
+        body,
+        serde_json::json!({"code": 7, "message": "saw imp 가", "response": null})
+    );
 
     let request = Request::post("/users/getToken")
         .header("content-type", "application/json")
@@ -88,8 +111,14 @@ async fn inputs_reach_the_implementation_decoded() {
 #[tokio::test]
 async fn operations_without_security_are_not_gated_and_secured_ones_are() {
     let app = router(Arc::new(Echo));
-    let request = Request::post("/users/getToken").body(Body::from(r#"{"imp_key":"k","imp_secret":"s"}"#)).unwrap();
-    assert_eq!(call(app.clone(), request).await.0, StatusCode::OK, "getToken needs no token");
+    let request = Request::post("/users/getToken")
+        .body(Body::from(r#"{"imp_key":"k","imp_secret":"s"}"#))
+        .unwrap();
+    assert_eq!(
+        call(app.clone(), request).await.0,
+        StatusCode::OK,
+        "getToken needs no token"
+    );
     let (status, body) = call(app, get("/payments/imp_1/naver/cash-amount", Some("bad"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], -1);
@@ -100,8 +129,20 @@ async fn the_server_serves_its_own_openapi_document() {
     let (status, doc) = call(router(Arc::new(Echo)), get("/openapi.json", None)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-    assert_eq!(doc["paths"]["/payments/{imp_uid}/naver/cash-amount"]["get"]["operationId"], "queryCashAmount");
-    assert_eq!(doc["paths"]["/users/getToken"]["post"]["operationId"], "getToken");
-    assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
-    assert_eq!(doc["components"]["securitySchemes"]["impTokenHeader"]["name"], "X-ImpTokenHeader");
+    assert_eq!(
+        doc["paths"]["/payments/{imp_uid}/naver/cash-amount"]["get"]["operationId"],
+        "queryCashAmount"
+    );
+    assert_eq!(
+        doc["paths"]["/users/getToken"]["post"]["operationId"],
+        "getToken"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["impTokenHeader"]["name"],
+        "X-ImpTokenHeader"
+    );
 }

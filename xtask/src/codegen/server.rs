@@ -133,7 +133,9 @@ fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
     impl VisitMut for UnitFields {
         fn visit_field_mut(&mut self, field: &mut syn::Field) {
             if matches!(&field.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
-                field.attrs.push(syn::parse_quote!(#[schema(schema_with = null_schema)]));
+                field
+                    .attrs
+                    .push(syn::parse_quote!(#[schema(schema_with = null_schema)]));
                 self.0 = true;
             }
             syn::visit_mut::visit_field_mut(self, field);
