@@ -1,1 +1,72 @@
+//! Typed client for the PortOne V1 (iamport) REST API.
+//!
+//! [`IamportClient`] has one method per operation and returns the payload itself. It fetches the
+//! access token on first use, caches it, refreshes it 30 seconds before it expires (measured from
+//! the server's own `now`/`expired_at`, so a skewed local clock does not matter), lets concurrent
+//! callers share one refresh, and after a 401 refreshes once and retries once.
+//!
+//! Every failure is one [`Error`] that keeps the HTTP status, the envelope's `code` and `message`
+//! (HTTP 200 with a non-zero `code` is an error too), or the raw body of an answer that is not the
+//! envelope (a proxy's HTML 502). The API secret and tokens never show in `Debug`, `Display` or
+//! logs.
+//!
+//! ```no_run
+//! use iamport_client::{Error, IamportClient};
+//!
+//! # async fn run() -> Result<(), Error> {
+//! let client = IamportClient::new("imp_key", "imp_secret")?;
+//! match client.naver_cash_amount("imp_448280090638").await {
+//!     Ok(amount) => println!(
+//!         "{} won issuable, {} of it paid with Npoint",
+//!         amount.amount_total, amount.amount_by_npoint
+//!     ),
+//!     Err(e @ Error::Api { .. }) => eprintln!(
+//!         "refused: HTTP {:?}, code {:?}: {:?}",
+//!         e.status(),
+//!         e.code(),
+//!         e.message()
+//!     ),
+//!     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The client generated from `spec/iamport.yaml` (by `cargo xtask codegen`, with progenitor) stays
+//! reachable as [`RawClient`] for the raw envelopes: [`IamportClient::raw`] (no token) and
+//! [`IamportClient::authorized_raw`] (with the cached token).
 
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::pedantic, unused_imports)]
+mod generated_client;
+
+mod auth;
+mod client;
+mod clock;
+mod error;
+mod token;
+
+pub use auth::{AccessToken, RequestAuth};
+pub use client::{IamportClient, IamportClientBuilder};
+pub use clock::{Clock, SystemClock};
+pub use error::Error;
+pub use generated_client::types;
+
+/// The generated (progenitor) client: one positional method per operation, returning the raw
+/// envelope in a [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].
+pub use generated_client::Client as RawClient;
+
+/// The generated client and the support types its methods use.
+pub mod raw {
+    pub use crate::RequestAuth;
+    pub use crate::generated_client::{ByteStream, Client, ClientInfo, Error, ResponseValue};
+}
+
+// The client is shared across tasks.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<IamportClient>();
+    assert_send_sync::<Error>();
+    assert_send_sync::<RawClient>();
+};

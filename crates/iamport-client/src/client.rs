@@ -1,0 +1,391 @@
+//! [`IamportClient`]: one method per operation, returning the payload, with the token handled.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use progenitor_client::ResponseValue;
+use tracing::debug;
+
+use crate::RawClient;
+use crate::auth::{AccessToken, RequestAuth, Secret};
+use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
+use crate::token::TokenCache;
+use crate::types::{
+    AuthResponse, ErrorResponse, GetTokenRequest, NaverCashAmountAnnotation,
+    NaverCashAmountResponse, QueryCashAmountImpUid,
+};
+
+/// Client for the PortOne V1 (iamport) REST API.
+///
+/// Cheap to clone (an `Arc` inside); clones share one token cache. See the [crate docs](crate).
+#[derive(Clone)]
+pub struct IamportClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    http: reqwest::Client,
+    imp_key: String,
+    imp_secret: Secret,
+    tokens: TokenCache,
+}
+
+impl IamportClient {
+    /// The production API.
+    pub const DEFAULT_BASE_URL: &'static str = "https://api.iamport.kr";
+    /// Whole-request timeout (connect, send, read the full body) of the default HTTP client.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Connect timeout of the default HTTP client.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// A client for the production API with the default timeouts.
+    ///
+    /// Fails only if the HTTP client cannot be built (no TLS backend) or a credential is empty.
+    pub fn new(imp_key: impl Into<String>, imp_secret: impl Into<String>) -> Result<Self, Error> {
+        Self::builder(imp_key, imp_secret).build()
+    }
+
+    /// A builder to change the base URL, timeouts, HTTP client or clock.
+    pub fn builder(
+        imp_key: impl Into<String>,
+        imp_secret: impl Into<String>,
+    ) -> IamportClientBuilder {
+        IamportClientBuilder {
+            imp_key: imp_key.into(),
+            imp_secret: Secret::new(imp_secret),
+            base_url: Self::DEFAULT_BASE_URL.to_owned(),
+            timeout: None,
+            connect_timeout: None,
+            http: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The base URL requests go to (without a trailing `/`).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The cached access token, fetched with `getToken` when there is none or it expires within
+    /// 30 seconds. Concurrent callers share one fetch, and its error.
+    pub async fn access_token(&self) -> Result<AccessToken, Error> {
+        self.inner.tokens.get(|| self.fetch_token()).await
+    }
+
+    /// Forgets `token` if it is still the cached one, so the next call fetches a new one. For users
+    /// of [`authorized_raw`](Self::authorized_raw) who got a 401; returns whether it was dropped.
+    pub fn invalidate_token(&self, token: &AccessToken) -> bool {
+        self.inner.tokens.invalidate(token)
+    }
+
+    /// `GET /payments/{imp_uid}/naver/cash-amount` (`queryCashAmount`): how much of a payment-type
+    /// Naver Pay payment can still be covered by a cash receipt.
+    ///
+    /// `imp_uid` must be 1 to 32 characters; otherwise [`Error::InvalidInput`] and nothing is sent.
+    pub async fn naver_cash_amount(
+        &self,
+        imp_uid: &str,
+    ) -> Result<NaverCashAmountAnnotation, Error> {
+        const OPERATION: &str = "queryCashAmount";
+        let imp_uid = parse_imp_uid(imp_uid)?;
+        let imp_uid = &imp_uid;
+        self.authorized(OPERATION, |raw| async move {
+            let result = raw.query_cash_amount(imp_uid).await;
+            payload(OPERATION, result, &raw).await
+        })
+        .await
+    }
+
+    /// The generated client, without a token: for `getToken`, or to get the raw envelope.
+    pub fn raw(&self) -> RawClient {
+        self.raw_with(RequestAuth::none())
+    }
+
+    /// The generated client, sending the current access token (fetched if needed).
+    ///
+    /// It does not refresh the token on a 401 by itself; see
+    /// [`invalidate_token`](Self::invalidate_token).
+    pub async fn authorized_raw(&self) -> Result<RawClient, Error> {
+        let token = self.access_token().await?;
+        Ok(self.raw_with(RequestAuth::bearer(token.expose_secret())))
+    }
+
+    fn raw_with(&self, auth: RequestAuth) -> RawClient {
+        // Cheap: `reqwest::Client` is an `Arc`.
+        RawClient::new_with_client(&self.inner.base_url, self.inner.http.clone(), auth)
+    }
+
+    async fn fetch_token(&self) -> Result<crate::types::AuthAnnotation, Error> {
+        const OPERATION: &str = "getToken";
+        let raw = self.raw_with(RequestAuth::for_call(None));
+        let body = GetTokenRequest {
+            imp_key: self.inner.imp_key.clone(),
+            imp_secret: self.inner.imp_secret.expose().to_owned(),
+        };
+        let result = raw.get_token(&body).await;
+        payload(OPERATION, result, &raw).await
+    }
+
+    /// Runs `call` with the cached token; on a 401, drops that token, fetches a new one and runs
+    /// `call` once more. Whatever the second attempt returns is final: there is no loop.
+    async fn authorized<T, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, Error>
+    where
+        F: Fn(RawClient) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let token = self.access_token().await?;
+        match call(self.raw_with(RequestAuth::for_call(Some(&token)))).await {
+            Err(error) if error.is_unauthorized() => {
+                let dropped = self.invalidate_token(&token);
+                debug!(
+                    operation,
+                    dropped_cached_token = dropped,
+                    "iamport answered 401; refreshing the access token and retrying once"
+                );
+                let token = self.access_token().await?;
+                call(self.raw_with(RequestAuth::for_call(Some(&token)))).await
+            }
+            other => other,
+        }
+    }
+}
+
+impl fmt::Debug for IamportClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IamportClient")
+            .field("base_url", &self.inner.base_url)
+            .field("imp_key", &self.inner.imp_key)
+            .field("imp_secret", &self.inner.imp_secret)
+            .field("token_cached", &self.inner.tokens.has_token())
+            .field("clock", self.inner.tokens.clock())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder of [`IamportClient`], from [`IamportClient::builder`].
+pub struct IamportClientBuilder {
+    imp_key: String,
+    imp_secret: Secret,
+    base_url: String,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    http: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+}
+
+impl IamportClientBuilder {
+    /// Where to send requests (default [`IamportClient::DEFAULT_BASE_URL`]); `http` or `https`,
+    /// optionally with a path prefix (e.g. behind a proxy).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Whole-request timeout (default [`IamportClient::DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default [`IamportClient::DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Use this HTTP client (proxies, TLS roots, pools). It keeps its own timeouts, so setting
+    /// [`timeout`](Self::timeout) or [`connect_timeout`](Self::connect_timeout) as well is
+    /// rejected by [`build`](Self::build).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The monotonic clock token expiry is measured with (default [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Checks the configuration and builds the client. No request is sent.
+    pub fn build(self) -> Result<IamportClient, Error> {
+        let config = |reason: String| Error::Config {
+            reason,
+            source: None,
+        };
+        if self.imp_key.is_empty() || self.imp_secret.expose().is_empty() {
+            return Err(config("imp_key and imp_secret must not be empty".into()));
+        }
+        let base_url = normalize_base_url(&self.base_url).map_err(config)?;
+        let http = match self.http {
+            Some(_) if self.timeout.is_some() || self.connect_timeout.is_some() => {
+                return Err(config(
+                    "timeouts cannot be applied to a custom http_client; configure them on it"
+                        .into(),
+                ));
+            }
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout.unwrap_or(IamportClient::DEFAULT_TIMEOUT))
+                .connect_timeout(
+                    self.connect_timeout
+                        .unwrap_or(IamportClient::DEFAULT_CONNECT_TIMEOUT),
+                )
+                .user_agent(concat!("iamport-client/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::Config {
+                    reason: "could not build the HTTP client".into(),
+                    source: Some(Arc::new(e)),
+                })?,
+        };
+        Ok(IamportClient {
+            inner: Arc::new(Inner {
+                base_url,
+                http,
+                imp_key: self.imp_key,
+                imp_secret: self.imp_secret,
+                tokens: TokenCache::new(self.clock),
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for IamportClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IamportClientBuilder")
+            .field("imp_key", &self.imp_key)
+            .field("imp_secret", &self.imp_secret)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("http", &self.http)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+/// The generated code appends `/users/getToken` etc. to the base URL, so it must not end in `/`.
+fn normalize_base_url(base_url: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| format!("base_url {base_url:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("base_url {base_url:?} must be http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "base_url {base_url:?} must not have a query or fragment"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn parse_imp_uid(imp_uid: &str) -> Result<QueryCashAmountImpUid, Error> {
+    let invalid = |reason: String| Error::InvalidInput {
+        parameter: "imp_uid",
+        value: imp_uid.to_owned(),
+        reason,
+    };
+    // The generated path encoding leaves `.` alone, and URL parsing then resolves a `.` or `..`
+    // segment: `..` would turn `/payments/../naver/cash-amount` into `/naver/cash-amount`.
+    if imp_uid == "." || imp_uid == ".." {
+        return Err(invalid("not a transaction id".into()));
+    }
+    imp_uid.parse().map_err(|e| invalid(format!("{e}")))
+}
+
+/// The envelopes of successful answers.
+trait Envelope {
+    type Payload;
+    fn into_parts(self) -> (i64, Option<String>, Option<Self::Payload>);
+}
+
+impl Envelope for AuthResponse {
+    type Payload = crate::types::AuthAnnotation;
+    fn into_parts(self) -> (i64, Option<String>, Option<Self::Payload>) {
+        (self.code, self.message, self.response)
+    }
+}
+
+impl Envelope for NaverCashAmountResponse {
+    type Payload = NaverCashAmountAnnotation;
+    fn into_parts(self) -> (i64, Option<String>, Option<Self::Payload>) {
+        (self.code, self.message, self.response)
+    }
+}
+
+/// The payload of a generated call's result: HTTP 200 with `code` 0 and a `response`; anything
+/// else becomes an [`Error`]. `raw` is the client the call was made with (for its response meta).
+async fn payload<E: Envelope>(
+    operation: &'static str,
+    result: Result<ResponseValue<E>, progenitor_client::Error<ErrorResponse>>,
+    raw: &RawClient,
+) -> Result<E::Payload, Error> {
+    let value = match result {
+        Ok(value) => value,
+        Err(e) => return Err(Error::from_raw(operation, e, raw.inner.take_response_meta()).await),
+    };
+    let status = value.status();
+    let (code, message, response) = value.into_inner().into_parts();
+    if code != 0 {
+        return Err(Error::Api {
+            operation,
+            status,
+            code,
+            message: message.unwrap_or_default(),
+        });
+    }
+    response.ok_or(Error::EmptyResponse {
+        operation,
+        status,
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_is_checked_and_normalized() {
+        assert_eq!(
+            normalize_base_url("https://api.iamport.kr").unwrap(),
+            "https://api.iamport.kr"
+        );
+        assert_eq!(
+            normalize_base_url("https://api.iamport.kr/").unwrap(),
+            "https://api.iamport.kr"
+        );
+        assert_eq!(
+            normalize_base_url("http://proxy:8080/iamport/").unwrap(),
+            "http://proxy:8080/iamport"
+        );
+        assert!(normalize_base_url("api.iamport.kr").is_err());
+        assert!(normalize_base_url("ftp://api.iamport.kr").is_err());
+        assert!(normalize_base_url("https://api.iamport.kr/?x=1").is_err());
+    }
+
+    #[test]
+    fn imp_uid_is_validated() {
+        assert_eq!(
+            parse_imp_uid("imp_448280090638").unwrap().as_str(),
+            "imp_448280090638"
+        );
+        assert_eq!(parse_imp_uid(&"가".repeat(32)).unwrap().chars().count(), 32);
+        for bad in ["", ".", "..", &"a".repeat(33)] {
+            assert!(
+                matches!(
+                    parse_imp_uid(bad),
+                    Err(Error::InvalidInput {
+                        parameter: "imp_uid",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+}
