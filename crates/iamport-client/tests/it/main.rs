@@ -1,0 +1,10 @@
+//! Integration tests of `IamportClient` against the generated typed httpmock mocks.
+//!
+//! One test binary (modules below) to link once.
+
+mod common;
+
+mod calls;
+mod errors;
+mod redaction;
+mod token;
