@@ -230,3 +230,95 @@ impl Fixtures {
             .expect("the embedded fixtures are checked by a test")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> String {
+        Fixtures::parse("f.yaml", text)
+            .expect_err("refused")
+            .to_string()
+    }
+
+    const GOOD: &str = "credentials:\n  - imp_key: k\n    imp_secret: s\npayments:\n  - imp_uid: imp_1\n    pg_provider: naverpay\n    cash_amount: {amount_total: 11, amount_by_npoint: 1, amount_by_primary: 10, amount_supply: 10, amount_vat: 1}\n  - imp_uid: imp_2\n    pg_provider: kcp\n";
+
+    #[test]
+    fn the_embedded_set_has_every_kind_of_payment() {
+        let f = Fixtures::default_set();
+        let answers: Vec<&NaverAnswer> = f.payments.0.iter().map(|p| &p.answer).collect();
+        let npoint =
+            |a: &&NaverAnswer| matches!(a, NaverAnswer::CashAmount(c) if c.amount_by_npoint > 0);
+        let no_npoint =
+            |a: &&NaverAnswer| matches!(a, NaverAnswer::CashAmount(c) if c.amount_by_npoint == 0);
+        assert!(answers.iter().any(npoint));
+        assert!(answers.iter().any(no_npoint));
+        assert!(
+            answers
+                .iter()
+                .any(|a| matches!(a, NaverAnswer::NotNaverPay { .. }))
+        );
+        assert!(
+            answers
+                .iter()
+                .any(|a| matches!(a, NaverAnswer::NaverBroken))
+        );
+        assert_eq!(f.credentials.0.len(), 1);
+    }
+
+    #[test]
+    fn a_good_file_parses() {
+        let f = Fixtures::parse("f.yaml", GOOD).unwrap();
+        assert_eq!(
+            f.payments.0[1].answer,
+            NaverAnswer::NotNaverPay {
+                pg_provider: "kcp".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_line_and_reason() {
+        let err = refused(&GOOD.replace("amount_vat: 1}", "amount_vat: 2}"));
+        assert!(err.starts_with("f.yaml:5:"), "{err}");
+        assert!(
+            err.contains("amount_supply + amount_vat (10 + 2) is not amount_total (11)"),
+            "{err}"
+        );
+
+        let err = refused(&GOOD.replace("imp_uid: imp_2", "imp_uid: imp_1"));
+        assert!(
+            err.starts_with("f.yaml:") && err.contains("imp_uid imp_1 appears twice"),
+            "{err}"
+        );
+
+        let err = refused(&GOOD.replace(
+            "    pg_provider: kcp\n",
+            "    pg_provider: kcp\n    colour: red\n",
+        ));
+        assert!(
+            err.starts_with("f.yaml:10:5: payments[1]: unknown field `colour`"),
+            "{err}"
+        );
+
+        let err = refused(&GOOD.replace(
+            "imp_uid: imp_2",
+            "imp_uid: imp_123456789012345678901234567890123",
+        ));
+        assert!(err.contains("must have 1 to 32 characters"), "{err}");
+
+        let err = refused("credentials: [\n");
+        assert!(err.starts_with("f.yaml:2:"), "{err}");
+
+        let err = refused(&GOOD.replace("imp_secret: s", "imp_secret: \"\""));
+        assert!(err.contains("must not be empty"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let f = Fixtures::parse("f.yaml", GOOD).unwrap();
+        let shown = format!("{f:?}");
+        assert!(shown.contains("imp_key: \"k\""));
+        assert!(!shown.contains("imp_secret: \"s\""), "{shown}");
+    }
+}

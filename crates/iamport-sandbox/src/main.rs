@@ -44,12 +44,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Listen for the signals before saying we are up, so a Ctrl-C right after is never lost.
+    let shutdown = match stop_signal() {
+        Ok(signal) => signal,
+        Err(e) => {
+            eprintln!("error: cannot listen for Ctrl-C: {e}");
+            return ExitCode::from(1);
+        }
+    };
     print_welcome(&args, &fixtures);
     let app = iamport_sandbox::app(Sandbox::new(&fixtures, SystemClock));
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("Ctrl-C: finishing requests in flight, then stopping");
-    };
     match iamport_sandbox::serve(listener, app, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -57,6 +61,29 @@ async fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM; the handlers are installed when this returns.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("stopping: finishing requests in flight");
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("stopping: finishing requests in flight");
+    })
 }
 
 fn print_welcome(args: &Args, fixtures: &Fixtures) {
