@@ -22,6 +22,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -86,18 +87,29 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send
     })
 }
 
+/// The welcome text goes out in one write whose failure is ignored: a closed stdout (`| head -1`) must
+/// not take the server down, as `println!` would.
 fn print_welcome(args: &Args, fixtures: &Fixtures) {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    let mut out = String::new();
     let base = format!("http://{}", args.addr);
     let source = args
         .fixtures
         .as_ref()
         .map_or("built-in fixtures".to_owned(), |p| p.display().to_string());
-    println!("iamport sandbox on {base} ({source}); OpenAPI document at {base}/openapi.json");
-    println!("credentials (POST /users/getToken):");
+    let _ = writeln!(
+        out,
+        "iamport sandbox on {base} ({source}); OpenAPI document at {base}/openapi.json"
+    );
+    let _ = writeln!(out, "credentials (POST /users/getToken):");
     for c in &fixtures.credentials.0 {
-        println!("  imp_key={}  imp_secret={}", c.imp_key, c.imp_secret);
+        let _ = writeln!(out, "  imp_key={}  imp_secret={}", c.imp_key, c.imp_secret);
     }
-    println!("payments (GET /payments/{{imp_uid}}/naver/cash-amount):");
+    let _ = writeln!(
+        out,
+        "payments (GET /payments/{{imp_uid}}/naver/cash-amount):"
+    );
     for p in &fixtures.payments.0 {
         let what = match &p.answer {
             NaverAnswer::CashAmount(a) => format!("200, amount_total {}", a.amount_total),
@@ -106,18 +118,21 @@ fn print_welcome(args: &Args, fixtures: &Fixtures) {
             }
             NaverAnswer::NaverBroken => "500, Naver's answer is broken".to_owned(),
         };
-        println!("  {:<20} → {what}", p.imp_uid);
+        let _ = writeln!(out, "  {:<20} → {what}", p.imp_uid);
     }
-    println!("  any other imp_uid    → 404");
+    let _ = writeln!(out, "  any other imp_uid    → 404");
     if let (Some(c), Some(p)) = (fixtures.credentials.0.first(), fixtures.payments.0.first()) {
-        println!("try:");
-        println!(
+        let _ = writeln!(out, "try:");
+        let _ = writeln!(
+            out,
             "  TOKEN=$(curl -s {base}/users/getToken -H 'Content-Type: application/json' -d '{{\"imp_key\":\"{}\",\"imp_secret\":\"{}\"}}' | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
             c.imp_key, c.imp_secret
         );
-        println!(
+        let _ = writeln!(
+            out,
             "  curl -s {base}/payments/{}/naver/cash-amount -H \"Authorization: Bearer $TOKEN\"",
             p.imp_uid
         );
     }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }
