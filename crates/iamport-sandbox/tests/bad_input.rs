@@ -175,6 +175,13 @@ async fn every_bad_request_gets_the_envelope_with_the_right_status() {
         )
         .header("authorization", format!("Bearer {valid}")),
         case(
+            "imp_uid of dots only",
+            get.clone(),
+            "/payments/.../naver/cash-amount",
+            400,
+        )
+        .header("authorization", format!("Bearer {valid}")),
+        case(
             "empty imp_uid (minLength 1)",
             get.clone(),
             "/payments//naver/cash-amount",
