@@ -2,6 +2,7 @@
 
 mod codegen;
 mod spec;
+mod spec_diff;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Compare spec/iamport.yaml with a previous version and fail on breaking changes for client
+    /// users unless info.version's major went up.
+    SpecDiff {
+        /// A git ref, or the path of a spec file. Default: the merge base of HEAD with `main`
+        /// (HEAD itself when on main, so uncommitted edits are what is compared).
+        base: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -29,6 +37,7 @@ fn main() -> ExitCode {
     let root = codegen::workspace_root();
     let result = match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
+        Command::SpecDiff { base } => spec_diff::run(&root, base.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
