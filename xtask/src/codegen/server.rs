@@ -659,7 +659,7 @@ impl<'a> OperationCode<'a> {
             let name = &p.data.name;
             let place = format_ident!("{}", p.place);
             // utoipa reads "required" off the type: `Option<_>` is optional.
-            let ty = primitive(&p.data);
+            let ty = primitive(p.data);
             let ty = if p.data.required {
                 ty
             } else {
@@ -671,7 +671,7 @@ impl<'a> OperationCode<'a> {
                 .as_deref()
                 .map(str::trim)
                 .map(|d| quote! { description = #d, });
-            let constraints = constraints(&p.data);
+            let constraints = constraints(p.data);
             quote! { (#name = #ty, #place, #description #(#constraints)*) }
         });
         let request_body = self.body.as_ref().map(|ty| {

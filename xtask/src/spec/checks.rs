@@ -483,43 +483,43 @@ impl<'a> Ctx<'a> {
             )),
         }
         for key in NON_NEGATIVE_INTEGERS {
-            if let Some(v) = s.get(key) {
-                if v.as_u64().is_none() {
-                    p.push((
-                        at.key(key),
-                        format!("expected a non-negative integer, found {}", describe(v)),
-                    ));
-                }
+            if let Some(v) = s.get(key)
+                && v.as_u64().is_none()
+            {
+                p.push((
+                    at.key(key),
+                    format!("expected a non-negative integer, found {}", describe(v)),
+                ));
             }
         }
         for key in NUMBERS {
-            if let Some(v) = s.get(key) {
-                if !v.is_number() {
-                    p.push((
-                        at.key(key),
-                        format!("expected a number, found {}", describe(v)),
-                    ));
-                }
+            if let Some(v) = s.get(key)
+                && !v.is_number()
+            {
+                p.push((
+                    at.key(key),
+                    format!("expected a number, found {}", describe(v)),
+                ));
             }
         }
         for key in BOOLEANS {
-            if let Some(v) = s.get(key) {
-                if !v.is_boolean() {
-                    p.push((
-                        at.key(key),
-                        format!("expected true or false, found {}", describe(v)),
-                    ));
-                }
+            if let Some(v) = s.get(key)
+                && !v.is_boolean()
+            {
+                p.push((
+                    at.key(key),
+                    format!("expected true or false, found {}", describe(v)),
+                ));
             }
         }
         for key in STRINGS {
-            if let Some(v) = s.get(key) {
-                if !v.is_string() {
-                    p.push((
-                        at.key(key),
-                        format!("expected a string, found {}", describe(v)),
-                    ));
-                }
+            if let Some(v) = s.get(key)
+                && !v.is_string()
+            {
+                p.push((
+                    at.key(key),
+                    format!("expected a string, found {}", describe(v)),
+                ));
             }
         }
         for key in ONLY_3_1 {
@@ -538,19 +538,18 @@ impl<'a> Ctx<'a> {
             if let (Some(lo), Some(hi)) = (
                 s.get(low).and_then(Value::as_f64),
                 s.get(high).and_then(Value::as_f64),
-            ) {
-                if lo > hi {
-                    p.push((at.key(low), format!("{low} {lo} is above {high} {hi}")));
-                }
+            ) && lo > hi
+            {
+                p.push((at.key(low), format!("{low} {lo} is above {high} {hi}")));
             }
         }
-        if let Some(e) = s.get("enum") {
-            if !e.as_array().is_some_and(|a| !a.is_empty()) {
-                p.push((
-                    at.key("enum"),
-                    format!("expected a non-empty list, found {}", describe(e)),
-                ));
-            }
+        if let Some(e) = s.get("enum")
+            && e.as_array().is_none_or(|a| a.is_empty())
+        {
+            p.push((
+                at.key("enum"),
+                format!("expected a non-empty list, found {}", describe(e)),
+            ));
         }
 
         let properties = s.get("properties");
