@@ -440,6 +440,23 @@ fn content_view(content: &Value, resolve: &dyn Fn(&str) -> Option<Value>) -> Res
     Ok(Value::Object(out))
 }
 
+/// What differs between the spec's component schemas and another side's, as
+/// `/components/schemas/<Name>/…` pointers.
+pub fn component_differences(
+    from_spec: Map<String, Value>,
+    other: Map<String, Value>,
+    side: &str,
+) -> Vec<String> {
+    differences(
+        &Value::Object(from_spec),
+        &Value::Object(other),
+        ("spec", side),
+    )
+    .into_iter()
+    .map(|d| format!("/components/schemas{d}"))
+    .collect()
+}
+
 /// The spec's component schemas, canonical, by name.
 pub fn component_schemas(doc: &Value) -> Result<Map<String, Value>, String> {
     let resolve = components_resolver(doc);
