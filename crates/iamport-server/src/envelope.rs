@@ -59,21 +59,44 @@ pub fn header_token<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     (!token.is_empty()).then_some(token)
 }
 
+/// Why a request was refused before it reached the implementation: a status and a message, sent as
+/// the error envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Rejection {
+    fn bad_request(message: String) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        error(self.status, self.message)
+    }
+}
+
 /// A required path or query parameter, checked against the spec's constraints by its type's `FromStr`.
-pub fn parameter<T>(pairs: &[(String, String)], name: &str) -> Result<T, Response>
+pub fn parameter<T>(pairs: &[(String, String)], name: &str) -> Result<T, Rejection>
 where
     T: FromStr,
     T::Err: Display,
 {
     match optional_parameter(pairs, name)? {
         Some(value) => Ok(value),
-        None => Err(bad_request(format!(
+        None => Err(Rejection::bad_request(format!(
             "필수 파라미터 `{name}`가 없습니다. (missing parameter `{name}`)"
         ))),
     }
 }
 
-pub fn optional_parameter<T>(pairs: &[(String, String)], name: &str) -> Result<Option<T>, Response>
+pub fn optional_parameter<T>(pairs: &[(String, String)], name: &str) -> Result<Option<T>, Rejection>
 where
     T: FromStr,
     T::Err: Display,
@@ -82,31 +105,34 @@ where
         return Ok(None);
     };
     raw.parse().map(Some).map_err(|e| {
-        bad_request(format!(
+        Rejection::bad_request(format!(
             "파라미터 `{name}`가 올바르지 않습니다: {e} (invalid parameter `{name}`)"
         ))
     })
 }
 
 /// A required JSON body. Oversized bodies keep their 413; anything unreadable is a 400 saying why.
-pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Response> {
+pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Rejection> {
     match optional_json_body(body)? {
         Some(value) => Ok(value),
-        None => Err(bad_request(
-            "요청 본문이 필요합니다. (a JSON request body is required)",
+        None => Err(Rejection::bad_request(
+            "요청 본문이 필요합니다. (a JSON request body is required)".into(),
         )),
     }
 }
 
 pub fn optional_json_body<T: DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
-) -> Result<Option<T>, Response> {
-    let bytes = body.map_err(|rejection| error(rejection.status(), rejection.body_text()))?;
+) -> Result<Option<T>, Rejection> {
+    let bytes = body.map_err(|rejection| Rejection {
+        status: rejection.status(),
+        message: rejection.body_text(),
+    })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-        bad_request(format!(
+        Rejection::bad_request(format!(
             "요청 본문이 올바르지 않습니다: {e} (invalid JSON body)"
         ))
     })

@@ -392,7 +392,7 @@ async fn query_cash_amount<A: IamportApi>(
         "imp_uid",
     ) {
         Ok(value) => value,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     api.query_cash_amount(imp_uid).await.into_response()
 }
@@ -465,7 +465,7 @@ async fn get_token<A: IamportApi>(
 ) -> Response {
     let body = match crate::envelope::json_body::<types::GetTokenRequest>(body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     api.get_token(body).await.into_response()
 }

@@ -578,14 +578,14 @@ impl<'a> OperationCode<'a> {
                 quote! {
                     let #arg: #ty = match crate::envelope::parameter(&#source, #name) {
                         Ok(value) => value,
-                        Err(response) => return response,
+                        Err(rejection) => return rejection.into_response(),
                     };
                 }
             } else {
                 quote! {
                     let #arg: #ty = match crate::envelope::optional_parameter(&#source, #name) {
                         Ok(value) => value,
-                        Err(response) => return response,
+                        Err(rejection) => return rejection.into_response(),
                     };
                 }
             }
@@ -599,7 +599,7 @@ impl<'a> OperationCode<'a> {
             quote! {
                 let body = match #decode {
                     Ok(body) => body,
-                    Err(response) => return response,
+                    Err(rejection) => return rejection.into_response(),
                 };
             }
         });
