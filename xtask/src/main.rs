@@ -1,5 +1,6 @@
 //! Workspace automation (the cargo-xtask convention): `cargo xtask <command>`.
 
+mod bench;
 mod codegen;
 mod spec;
 mod spec_diff;
@@ -30,6 +31,13 @@ enum Command {
         /// (HEAD itself when on main, so uncommitted edits are what is compared).
         base: Option<String>,
     },
+    /// Measure the generated server, the client and codegen against baselines of the same run, and
+    /// write BENCHMARKS.md (quick by default).
+    Bench {
+        /// The long run: more rounds, longer loads, more repetitions.
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Codegen { check } => codegen::run(&root, check),
         Command::SpecDiff { base } => spec_diff::run(&root, base.as_deref()),
+        Command::Bench { full } => bench::run(&root, full),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
