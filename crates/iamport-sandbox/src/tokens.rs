@@ -98,17 +98,17 @@ impl TokenStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let current = state.by_key.get(imp_key).cloned();
         if let Some(token) = current {
-            if let Some((_, expired_at)) = state.by_token.get_mut(&token) {
-                if now < *expired_at {
-                    if *expired_at - now <= EXTEND_WITHIN_SECS {
-                        *expired_at += EXTENSION_SECS;
-                    }
-                    return Issued {
-                        access_token: token,
-                        now,
-                        expired_at: *expired_at,
-                    };
+            if let Some((_, expired_at)) = state.by_token.get_mut(&token)
+                && now < *expired_at
+            {
+                if *expired_at - now <= EXTEND_WITHIN_SECS {
+                    *expired_at += EXTENSION_SECS;
                 }
+                return Issued {
+                    access_token: token,
+                    now,
+                    expired_at: *expired_at,
+                };
             }
             state.by_token.remove(&token);
         }

@@ -212,7 +212,7 @@ async fn invalid_imp_uid_is_rejected_without_any_request() {
     for (bad, reason) in [
         (too_long.as_str(), "longer than 32 characters"),
         ("", "shorter than 1 characters"),
-        ("..", "not a transaction id"),
+        ("..", "doesn't match pattern \"[^.]\""),
     ] {
         let error = client.naver_cash_amount(bad).await.unwrap_err();
         match &error {
