@@ -27,7 +27,7 @@ enum Call {
         imp_secret: &'static str,
     },
     /// A request body the typed client cannot send (the server must still answer in the envelope).
-    GetTokenRawBody(&'static str),
+    GetTokenRawBody(String),
     QueryCashAmount {
         imp_uid: &'static str,
         valid_token: bool,
@@ -59,7 +59,15 @@ fn cases() -> Vec<Case> {
         case(
             "getToken",
             400,
-            GetTokenRawBody(r#"{"imp_key":"1234567890123456"}"#),
+            GetTokenRawBody(r#"{"imp_key":"1234567890123456"}"#.into()),
+        ),
+        case(
+            "getToken",
+            413,
+            GetTokenRawBody(format!(
+                r#"{{"imp_key":"{}","imp_secret":"x"}}"#,
+                "k".repeat(iamport_server::envelope::BODY_LIMIT)
+            )),
         ),
         case(
             "getToken",
@@ -181,7 +189,7 @@ async fn raw_answer(base: &str, token: &str, call: &Call) -> (u16, Value) {
         Call::GetTokenRawBody(body) => http
             .post(format!("{base}/users/getToken"))
             .header("content-type", "application/json")
-            .body(*body),
+            .body(body.clone()),
         Call::QueryCashAmount {
             imp_uid,
             valid_token,
@@ -225,6 +233,11 @@ fn mock<'a>(
         ("getToken", 400) => typed::<types::ErrorResponse>(body).map(|b| {
             server.get_token(move |_, then| {
                 then.bad_request(&b);
+            })
+        }),
+        ("getToken", 413) => typed::<types::ErrorResponse>(body).map(|b| {
+            server.get_token(move |_, then| {
+                then.payload_too_large(&b);
             })
         }),
         ("getToken", 401) => typed::<types::ErrorResponse>(body).map(|b| {

@@ -124,9 +124,18 @@ pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Re
 pub fn optional_json_body<T: DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Option<T>, Rejection> {
-    let bytes = body.map_err(|rejection| Rejection {
-        status: rejection.status(),
-        message: rejection.body_text(),
+    let bytes = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Rejection {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: format!(
+                "요청 본문이 너무 큽니다. (request body larger than {} KiB)",
+                BODY_LIMIT / 1024
+            ),
+        },
+        status => Rejection {
+            status,
+            message: rejection.body_text(),
+        },
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);

@@ -482,6 +482,14 @@ impl<'a> Ctx<'a> {
                 ),
             )),
         }
+        if s.get("nullable") == Some(&Value::Bool(true)) && !s.contains_key("type") {
+            p.push((
+                at.key("nullable"),
+                "`nullable` has no effect without a `type` beside it (OpenAPI 3.0.3): for a nullable reference \
+                 write `type: object`, `nullable: true` and `allOf: [{$ref: ...}]`"
+                    .into(),
+            ));
+        }
         for key in NON_NEGATIVE_INTEGERS {
             if let Some(v) = s.get(key)
                 && v.as_u64().is_none()

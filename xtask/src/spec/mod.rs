@@ -266,6 +266,22 @@ mod tests {
     }
 
     #[test]
+    fn nullable_without_a_type_is_refused() {
+        let bad = SPEC.replacen(
+            "        response:\n          type: object\n          nullable: true\n          allOf:",
+            "        response:\n          nullable: true\n          allOf:",
+            1,
+        );
+        assert_ne!(bad, SPEC);
+        let err = one_error(&bad);
+        assert!(
+            err.contains("components.schemas.AuthResponse.properties.response.nullable"),
+            "{err}"
+        );
+        assert!(err.contains("no effect without a `type`"), "{err}");
+    }
+
+    #[test]
     fn bad_yaml_points_at_the_line() {
         let bad = SPEC.replacen("  version: 1.0.0", "  version: [1.0.0", 1);
         let err = one_error(&bad);
