@@ -40,7 +40,7 @@ fn valgrind(out: &Path) -> Command {
     command
         .arg("--tool=callgrind")
         .arg(format!("--callgrind-out-file={}", out.display()))
-        .args(["--dump-instr=no", "--dump-line=no", "--quiet"]);
+        .args(["--dump-instr=no", "--quiet"]);
     command
 }
 
