@@ -80,6 +80,47 @@ pub fn busy_share(window: Duration) -> Option<f64> {
     (total > 0).then(|| 1.0 - (i1 - i0) as f64 / total as f64)
 }
 
+/// The machine's CPU ticks (all cores) and this process's own, its reaped children included.
+pub struct CpuSample {
+    total: u64,
+    idle: u64,
+    own: u64,
+}
+
+pub fn cpu_sample() -> Option<CpuSample> {
+    let stat = read("/proc/stat");
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    let own_stat = read("/proc/self/stat");
+    let rest = &own_stat[own_stat.rfind(')')? + 1..];
+    let own_fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    // utime, stime, cutime, cstime: the children are counted once they have been waited for, and
+    // the bench waits for every process it starts.
+    let own = own_fields.iter().sum();
+    Some(CpuSample { total, idle, own })
+}
+
+/// The share of all CPU time between two samples that went to other processes than this one and
+/// its children.
+pub fn others_share(before: &CpuSample, after: &CpuSample) -> Option<f64> {
+    let total = after.total.checked_sub(before.total)?;
+    let busy = total.checked_sub(after.idle.checked_sub(before.idle)?)?;
+    let own = after.own.saturating_sub(before.own);
+    (total > 0).then(|| busy.saturating_sub(own) as f64 / total as f64)
+}
+
 /// First line of `program args…`, or `not found`.
 pub fn version_of(program: &str, args: &[&str]) -> String {
     run_captured(

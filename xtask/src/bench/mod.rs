@@ -234,6 +234,9 @@ impl ClientResults {
 
 /// How busy the machine was around the run.
 pub struct Busy {
+    /// Other processes' share of all CPU time over the whole run (machine busy time minus the
+    /// bench's own processes).
+    pub during: Option<f64>,
     pub before: Option<f64>,
     pub after: Option<f64>,
     pub load_before: String,
@@ -242,7 +245,9 @@ pub struct Busy {
 
 impl Busy {
     pub fn was_busy(&self) -> bool {
-        self.before.unwrap_or(0.0) > 0.10 || self.after.unwrap_or(0.0) > 0.10
+        [self.during, self.before, self.after]
+            .iter()
+            .any(|share| share.unwrap_or(0.0) > 0.10)
     }
 }
 
@@ -283,6 +288,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     );
     let busy_before = machine::busy_share(Duration::from_secs(2));
     let load_before = machine::load_average();
+    let cpu_start = machine::cpu_sample();
 
     let wrk_package = wrk::ensure_installed()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -358,6 +364,9 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
         )?,
     ];
 
+    let busy_during = cpu_start
+        .zip(machine::cpu_sample())
+        .and_then(|(a, b)| machine::others_share(&a, &b));
     let busy_after = machine::busy_share(Duration::from_secs(2));
     let versions = Versions {
         valgrind,
@@ -384,6 +393,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
         machine: machine::describe(),
         versions,
         busy: Busy {
+            during: busy_during,
             before: busy_before,
             after: busy_after,
             load_before,
