@@ -6,9 +6,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -111,9 +109,9 @@ where
     })
 }
 
-/// A required JSON body. Oversized bodies keep their 413; anything unreadable is a 400 saying why.
-pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Rejection> {
-    match optional_json_body(body)? {
+/// A required JSON body. A body over [`BODY_LIMIT`] is a 413; anything unreadable is a 400 saying why.
+pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Rejection> {
+    match optional_json_body(body).await? {
         Some(value) => Ok(value),
         None => Err(Rejection::bad_request(
             "요청 본문이 필요합니다. (a JSON request body is required)".into(),
@@ -121,21 +119,23 @@ pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Re
     }
 }
 
-pub fn optional_json_body<T: DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Option<T>, Rejection> {
-    let bytes = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => Rejection {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            message: format!(
-                "요청 본문이 너무 큽니다. (request body larger than {} KiB)",
-                BODY_LIMIT / 1024
-            ),
-        },
-        status => Rejection {
-            status,
-            message: rejection.body_text(),
-        },
+pub async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Option<T>, Rejection> {
+    // Read here rather than with axum's `Bytes` extractor and `DefaultBodyLimit` layer: the limit then
+    // costs nothing on the routes without a body.
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|e| {
+        if is_length_limit(&e) {
+            Rejection {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                message: format!(
+                    "요청 본문이 너무 큽니다. (request body larger than {} KiB)",
+                    BODY_LIMIT / 1024
+                ),
+            }
+        } else {
+            Rejection::bad_request(format!(
+                "요청 본문을 읽을 수 없습니다: {e} (unreadable body)"
+            ))
+        }
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -147,9 +147,20 @@ pub fn optional_json_body<T: DeserializeOwned>(
     })
 }
 
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}
+
 /// Wraps the generated routes with what makes every answer an envelope: a 404 for unknown paths, a
-/// 405 for known paths with another method, a body limit, a panic guard, and a last net that turns any
-/// remaining non-JSON error (from a layer or a future axum change) into the envelope.
+/// 405 for known paths with another method, and a panic guard. (Input rejections are enveloped where
+/// they happen, in the generated handlers; the bad-input tests check that no answer is plain text.)
 pub fn harden<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
     routes
         .fallback(|| async {
@@ -164,7 +175,6 @@ pub fn harden<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> 
                 "허용되지 않은 메소드입니다. (method not allowed)",
             )
         })
-        .layer(axum::middleware::map_response(envelope_every_error))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_panic: Box<dyn std::any::Any + Send>| {
                 tracing::error!("an IamportApi implementation panicked");
@@ -174,31 +184,4 @@ pub fn harden<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> 
                 )
             },
         ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-}
-
-async fn envelope_every_error(response: Response) -> Response {
-    let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if status.is_success() || status.is_informational() || status.is_redirection() || is_json {
-        return response;
-    }
-    let allow = response.headers().get(header::ALLOW).cloned();
-    let (_, body) = response.into_parts();
-    let text = axum::body::to_bytes(Body::new(body), BODY_LIMIT)
-        .await
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let message = match text.trim() {
-        "" => status.canonical_reason().unwrap_or("error").to_owned(),
-        t => t.to_owned(),
-    };
-    let mut answer = error(status, message);
-    if let Some(allow) = allow {
-        answer.headers_mut().insert(header::ALLOW, allow);
-    }
-    answer
 }

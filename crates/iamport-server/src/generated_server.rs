@@ -473,9 +473,9 @@ impl IntoResponse for GetTokenResponse {
 )]
 async fn get_token<A: IamportApi>(
     axum::extract::State(api): axum::extract::State<Arc<A>>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> Response {
-    let body = match crate::envelope::json_body::<types::GetTokenRequest>(body) {
+    let body = match crate::envelope::json_body::<types::GetTokenRequest>(body).await {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
     };

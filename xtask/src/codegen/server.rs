@@ -592,9 +592,9 @@ impl<'a> OperationCode<'a> {
         });
         let extract_body = self.body.as_ref().map(|ty| {
             let decode = if self.body_required {
-                quote! { crate::envelope::json_body::<#ty>(body) }
+                quote! { crate::envelope::json_body::<#ty>(body).await }
             } else {
-                quote! { crate::envelope::optional_json_body::<#ty>(body) }
+                quote! { crate::envelope::optional_json_body::<#ty>(body).await }
             };
             quote! {
                 let body = match #decode {
@@ -614,7 +614,7 @@ impl<'a> OperationCode<'a> {
             .as_ref()
             .map(|_| quote! { headers: axum::http::HeaderMap, });
         let body_arg = self.body.as_ref().map(|_| {
-            quote! { body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>, }
+            quote! { body: axum::body::Body, }
         });
         let call_args = self
             .params
