@@ -33,19 +33,18 @@ pub const STATIC_TOKEN: &str = "bench0static0token0a9ace025c90c0da216107";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
     /// The sandbox as its binary serves it: the generated router over `Sandbox`, with the sandbox's
-    /// request-log middleware (no tracing subscriber installed, so the log lines go nowhere).
+    /// request log (tower-http trace layer; no tracing subscriber installed, so the lines go nowhere).
     Generated,
     /// A hand-written axum router: one handler that compares the bearer token to a known string and
     /// serializes the same JSON.
     Handwritten,
-    /// Diagnostic: the generated router over `Sandbox`, without the sandbox's log middleware.
+    /// Diagnostic: the generated router over `Sandbox`, without the sandbox's request log.
     GeneratedNoLog,
     /// Diagnostic: the generated router over `Sandbox`'s answers, but `authorize` compares the token
     /// to a known string instead of asking the sandbox's token store.
     GeneratedStaticToken,
     /// Diagnostic: the hand-written routes inside the generated crate's envelope layers
-    /// (`iamport_server::envelope::harden`: fallbacks, error-envelope middleware, panic guard, body
-    /// limit).
+    /// (`iamport_server::envelope::harden`: 404/405 fallbacks, panic guard).
     HandwrittenHardened,
 }
 

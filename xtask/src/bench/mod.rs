@@ -95,7 +95,7 @@ pub const ARMS: [Arm; 5] = [
     Arm {
         mode: GENERATED,
         label: "generated router + sandbox",
-        adds: "+ the sandbox's request-log middleware: `iamport_sandbox::app`, the sandbox as its binary serves it (no tracing subscriber installed)",
+        adds: "+ the sandbox's request log (tower-http trace layer): `iamport_sandbox::app`, the sandbox as its binary serves it (no tracing subscriber installed)",
     },
     Arm {
         mode: HANDWRITTEN,
@@ -105,7 +105,7 @@ pub const ARMS: [Arm; 5] = [
     Arm {
         mode: "handwritten-hardened",
         label: "hand-written + envelope layers",
-        adds: "+ `iamport_server::envelope::harden` (404/405 fallbacks, error-envelope middleware, panic guard, body limit)",
+        adds: "+ `iamport_server::envelope::harden` (404/405 fallbacks, panic guard)",
     },
     Arm {
         mode: "generated-static-token",
