@@ -143,12 +143,7 @@ struct Handwritten {
 
 fn handwritten_routes(fixtures: &Fixtures) -> Router {
     let state = Handwritten {
-        credentials: fixtures
-            .credentials
-            .0
-            .iter()
-            .map(|c| (c.imp_key.clone(), c.imp_secret.clone()))
-            .collect(),
+        credentials: fixtures.credentials.secrets_by_key(),
         payments: fixtures
             .payments
             .0

@@ -30,6 +30,16 @@ pub struct Credential {
     pub imp_secret: String,
 }
 
+impl Credentials {
+    /// imp_secret by imp_key.
+    pub fn secrets_by_key(&self) -> std::collections::HashMap<String, String> {
+        self.0
+            .iter()
+            .map(|c| (c.imp_key.clone(), c.imp_secret.clone()))
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credential")

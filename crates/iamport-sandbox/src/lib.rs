@@ -33,12 +33,7 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new(fixtures: &Fixtures, clock: impl Clock) -> Self {
         Self {
-            secrets: fixtures
-                .credentials
-                .0
-                .iter()
-                .map(|c| (c.imp_key.clone(), c.imp_secret.clone()))
-                .collect(),
+            secrets: fixtures.credentials.secrets_by_key(),
             payments: fixtures
                 .payments
                 .0
