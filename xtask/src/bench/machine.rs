@@ -59,25 +59,27 @@ pub fn load_average() -> String {
 /// The share of all CPU time spent busy over `window`, from `/proc/stat` (taken while the bench runs
 /// nothing, it is what other processes use). None where `/proc/stat` is unreadable.
 pub fn busy_share(window: Duration) -> Option<f64> {
-    fn sample() -> Option<(u64, u64)> {
-        let stat = read("/proc/stat");
-        let fields: Vec<u64> = stat
-            .lines()
-            .next()?
-            .strip_prefix("cpu ")?
-            .split_whitespace()
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal (guest time is inside user already)
-        let total: u64 = fields.iter().take(8).sum();
-        let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
-        Some((total, idle))
-    }
-    let (t0, i0) = sample()?;
+    let (t0, i0) = machine_ticks()?;
     std::thread::sleep(window);
-    let (t1, i1) = sample()?;
+    let (t1, i1) = machine_ticks()?;
     let total = t1.checked_sub(t0)?;
     (total > 0).then(|| 1.0 - (i1 - i0) as f64 / total as f64)
+}
+
+/// All cores' CPU ticks from `/proc/stat`: (total, idle).
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = read("/proc/stat");
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user already)
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    Some((total, idle))
 }
 
 /// The machine's CPU ticks (all cores) and this process's own, its reaped children included.
@@ -88,16 +90,7 @@ pub struct CpuSample {
 }
 
 pub fn cpu_sample() -> Option<CpuSample> {
-    let stat = read("/proc/stat");
-    let fields: Vec<u64> = stat
-        .lines()
-        .next()?
-        .strip_prefix("cpu ")?
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    let total: u64 = fields.iter().take(8).sum();
-    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    let (total, idle) = machine_ticks()?;
     let own_stat = read("/proc/self/stat");
     let rest = &own_stat[own_stat.rfind(')')? + 1..];
     let own_fields: Vec<u64> = rest
