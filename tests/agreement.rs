@@ -355,9 +355,11 @@ fn every_declared_status_has_exactly_one_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_client_and_mocks_agree_on_every_declared_status() {
     let spec = spec();
+    // A clock that stands still: each case asks the server twice (raw, then through the client), and
+    // getToken's `now` must be the same both times for the answers to compare equal.
     let sandbox = iamport_sandbox::Sandbox::new(
         &iamport_sandbox::Fixtures::default_set(),
-        iamport_sandbox::SystemClock,
+        iamport_sandbox::ManualClock::new(1_764_086_400),
     );
     let (addr, _stop) = iamport_sandbox::spawn(sandbox).await.unwrap();
     let base = format!("http://{addr}");
