@@ -153,11 +153,10 @@ async fn client_call(base: &str, token: &str, call: &Call) -> Option<Outcome> {
             imp_secret,
         } => {
             let client = RawClient::new_with_client(base, http, RequestAuth::none());
-            let body = types::GetTokenRequest {
-                imp_key: (*imp_key).into(),
-                imp_secret: (*imp_secret).into(),
-            };
-            Some(outcome(client.get_token(&body).await))
+            let body = types::GetTokenRequest::builder()
+                .imp_key(*imp_key)
+                .imp_secret(*imp_secret);
+            Some(outcome(client.get_token().body(body).send().await))
         }
         Call::GetTokenRawBody(_) => None,
         Call::QueryCashAmount {
@@ -170,8 +169,9 @@ async fn client_call(base: &str, token: &str, call: &Call) -> Option<Outcome> {
                 "expired-or-unknown-token".to_owned()
             };
             let client = RawClient::new_with_client(base, http, RequestAuth::bearer(token));
-            let uid: types::QueryCashAmountImpUid = imp_uid.parse().unwrap();
-            Some(outcome(client.query_cash_amount(&uid).await))
+            Some(outcome(
+                client.query_cash_amount().imp_uid(*imp_uid).send().await,
+            ))
         }
     }
 }

@@ -19,8 +19,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use iamport_sandbox::{Clock, Fixtures, NaverAnswer, Sandbox, SystemClock};
-use iamport_server::types::{GetTokenRequest, QueryCashAmountImpUid};
-use iamport_server::{GetTokenResponse, IamportApi, QueryCashAmountResponse};
+use iamport_server::types::GetTokenRequest;
+use iamport_server::{
+    GetTokenResponse, IamportApi, QueryCashAmountResponse, RequestContext, inputs,
+};
 use serde::{Deserialize, Serialize};
 
 /// The payment every measured request asks for (a 200 in the default fixture set).
@@ -75,8 +77,12 @@ impl IamportApi for StaticToken {
         token == STATIC_TOKEN
     }
 
-    async fn get_token(&self, body: GetTokenRequest) -> GetTokenResponse {
-        match self.0.get_token(body).await {
+    async fn get_token(
+        &self,
+        context: RequestContext,
+        input: inputs::GetToken,
+    ) -> GetTokenResponse {
+        match self.0.get_token(context, input).await {
             GetTokenResponse::Ok(mut ok) => {
                 if let Some(annotation) = ok.response.as_mut() {
                     annotation.access_token = STATIC_TOKEN.to_owned();
@@ -87,8 +93,12 @@ impl IamportApi for StaticToken {
         }
     }
 
-    async fn query_cash_amount(&self, imp_uid: QueryCashAmountImpUid) -> QueryCashAmountResponse {
-        self.0.query_cash_amount(imp_uid).await
+    async fn query_cash_amount(
+        &self,
+        context: RequestContext,
+        input: inputs::QueryCashAmount,
+    ) -> QueryCashAmountResponse {
+        self.0.query_cash_amount(context, input).await
     }
 }
 

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progenitor_client::ResponseValue;
 use tracing::debug;
 
 use crate::RawClient;
@@ -13,10 +12,6 @@ use crate::auth::{AccessToken, RequestAuth, Secret};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::token::TokenCache;
-use crate::types::{
-    AuthResponse, ErrorResponse, GetTokenRequest, NaverCashAmountAnnotation,
-    NaverCashAmountResponse, QueryCashAmountImpUid,
-};
 
 /// Client for the PortOne V1 (iamport) REST API.
 ///
@@ -82,24 +77,6 @@ impl IamportClient {
         self.inner.tokens.invalidate(token)
     }
 
-    /// `GET /payments/{imp_uid}/naver/cash-amount` (`queryCashAmount`): how much of a payment-type
-    /// Naver Pay payment can still be covered by a cash receipt.
-    ///
-    /// `imp_uid` must be 1 to 32 characters; otherwise [`Error::InvalidInput`] and nothing is sent.
-    pub async fn naver_cash_amount(
-        &self,
-        imp_uid: &str,
-    ) -> Result<NaverCashAmountAnnotation, Error> {
-        const OPERATION: &str = "queryCashAmount";
-        let imp_uid = parse_imp_uid(imp_uid)?;
-        let imp_uid = &imp_uid;
-        self.authorized(OPERATION, |raw| async move {
-            let result = raw.query_cash_amount(imp_uid).await;
-            payload(OPERATION, result, &raw).await
-        })
-        .await
-    }
-
     /// The generated client, without a token: for `getToken`, or to get the raw envelope.
     pub fn raw(&self) -> RawClient {
         self.raw_with(RequestAuth::none())
@@ -119,15 +96,36 @@ impl IamportClient {
         RawClient::new_with_client(&self.inner.base_url, self.inner.http.clone(), auth)
     }
 
-    async fn fetch_token(&self) -> Result<crate::types::AuthAnnotation, Error> {
-        const OPERATION: &str = "getToken";
-        let raw = self.raw_with(RequestAuth::for_call(None));
-        let body = GetTokenRequest {
-            imp_key: self.inner.imp_key.clone(),
-            imp_secret: self.inner.imp_secret.expose().to_owned(),
-        };
-        let result = raw.get_token(&body).await;
-        payload(OPERATION, result, &raw).await
+    /// The key and secret, for the generated token call.
+    pub(crate) fn credentials(&self) -> (String, String) {
+        (
+            self.inner.imp_key.clone(),
+            self.inner.imp_secret.expose().to_owned(),
+        )
+    }
+
+    /// A generated client for one call without a token.
+    pub(crate) fn raw_for_call(&self) -> RawClient {
+        self.raw_with(RequestAuth::for_call(None))
+    }
+
+    /// Runs a generated call: without a token when `secured` is false; otherwise see
+    /// [`authorized`](Self::authorized).
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        secured: bool,
+        call: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(RawClient) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        if secured {
+            self.authorized(operation, call).await
+        } else {
+            call(self.raw_for_call()).await
+        }
     }
 
     /// Runs `call` with the cached token; on a 401, drops that token, fetches a new one and runs
@@ -283,65 +281,6 @@ fn normalize_base_url(base_url: &str) -> Result<String, String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-fn parse_imp_uid(imp_uid: &str) -> Result<QueryCashAmountImpUid, Error> {
-    let invalid = |reason: String| Error::InvalidInput {
-        parameter: "imp_uid",
-        value: imp_uid.to_owned(),
-        reason,
-    };
-    // The spec's constraints (1 to 32 characters, not only dots, which URL parsing would resolve
-    // away) are checked by the generated type.
-    imp_uid.parse().map_err(|e| invalid(format!("{e}")))
-}
-
-/// The envelopes of successful answers.
-trait Envelope {
-    type Payload;
-    fn into_parts(self) -> (i64, Option<String>, Option<Self::Payload>);
-}
-
-impl Envelope for AuthResponse {
-    type Payload = crate::types::AuthAnnotation;
-    fn into_parts(self) -> (i64, Option<String>, Option<Self::Payload>) {
-        (self.code, self.message, self.response)
-    }
-}
-
-impl Envelope for NaverCashAmountResponse {
-    type Payload = NaverCashAmountAnnotation;
-    fn into_parts(self) -> (i64, Option<String>, Option<Self::Payload>) {
-        (self.code, self.message, self.response)
-    }
-}
-
-/// The payload of a generated call's result: HTTP 200 with `code` 0 and a `response`; anything
-/// else becomes an [`Error`]. `raw` is the client the call was made with (for its response meta).
-async fn payload<E: Envelope>(
-    operation: &'static str,
-    result: Result<ResponseValue<E>, progenitor_client::Error<ErrorResponse>>,
-    raw: &RawClient,
-) -> Result<E::Payload, Error> {
-    let value = match result {
-        Ok(value) => value,
-        Err(e) => return Err(Error::from_raw(operation, e, raw.inner.take_response_meta()).await),
-    };
-    let status = value.status();
-    let (code, message, response) = value.into_inner().into_parts();
-    if code != 0 {
-        return Err(Error::Api {
-            operation,
-            status,
-            code,
-            message: message.unwrap_or_default(),
-        });
-    }
-    response.ok_or(Error::EmptyResponse {
-        operation,
-        status,
-        message,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,26 +302,5 @@ mod tests {
         assert!(normalize_base_url("api.iamport.kr").is_err());
         assert!(normalize_base_url("ftp://api.iamport.kr").is_err());
         assert!(normalize_base_url("https://api.iamport.kr/?x=1").is_err());
-    }
-
-    #[test]
-    fn imp_uid_is_validated() {
-        assert_eq!(
-            parse_imp_uid("imp_448280090638").unwrap().as_str(),
-            "imp_448280090638"
-        );
-        assert_eq!(parse_imp_uid(&"가".repeat(32)).unwrap().chars().count(), 32);
-        for bad in ["", ".", "..", "...", &"a".repeat(33)] {
-            assert!(
-                matches!(
-                    parse_imp_uid(bad),
-                    Err(Error::InvalidInput {
-                        parameter: "imp_uid",
-                        ..
-                    })
-                ),
-                "{bad:?}"
-            );
-        }
     }
 }

@@ -9,9 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::StatusCode;
-use serde::Deserialize;
-
-use crate::types::ErrorResponse;
+use serde::{Deserialize, Serialize};
 
 /// Bodies and messages longer than this are cut in `Display` (never in the fields).
 const DISPLAY_MAX_CHARS: usize = 300;
@@ -91,11 +89,11 @@ pub enum Error {
     #[error("transport error talking to {}", UrlOf(.0))]
     Transport(#[source] Arc<reqwest::Error>),
 
-    /// An argument was rejected before anything was sent.
-    #[error("invalid {parameter} {:?}: {reason}", OneLine(.value).to_string())]
+    /// An input was refused before anything was sent (it breaks the spec's constraints). The value
+    /// itself is not kept: it may be a secret.
+    #[error("invalid {parameter}: {}", OneLine(.reason))]
     InvalidInput {
         parameter: &'static str,
-        value: String,
         reason: String,
     },
 
@@ -195,22 +193,23 @@ impl Error {
     /// `meta` is what the `post` hook saw of the response: progenitor's `InvalidResponsePayload`
     /// carries the body but not the status, so without it a 500 whose body is not JSON would lose
     /// its status.
-    pub(crate) async fn from_raw(
+    pub(crate) async fn from_raw<E: Serialize>(
         operation: &'static str,
-        err: progenitor_client::Error<ErrorResponse>,
+        err: progenitor_client::Error<E>,
         meta: Option<ResponseMeta>,
     ) -> Self {
         use progenitor_client::Error as Raw;
         match err {
             Raw::ErrorResponse(rv) => {
                 let status = rv.status();
-                let ErrorResponse { code, message, .. } = rv.into_inner();
-                Error::Api {
+                // The spec's error schema, whatever its name: read as the envelope it is.
+                let body = serde_json::to_vec(&*rv).unwrap_or_default();
+                Self::from_envelope(operation, status, &body).unwrap_or(Error::Api {
                     operation,
                     status,
-                    code,
-                    message,
-                }
+                    code: 0,
+                    message: String::new(),
+                })
             }
             Raw::InvalidResponsePayload(bytes, source) => {
                 let (status, content_type) = match meta {

@@ -15,7 +15,7 @@
 //!
 //! # async fn run() -> Result<(), Error> {
 //! let client = IamportClient::new("imp_key", "imp_secret")?;
-//! match client.naver_cash_amount("imp_448280090638").await {
+//! match client.query_cash_amount("imp_448280090638").await {
 //!     Ok(amount) => println!(
 //!         "{} won issuable, {} of it paid with Npoint",
 //!         amount.amount_total, amount.amount_by_npoint
@@ -33,8 +33,10 @@
 //! # }
 //! ```
 //!
-//! The client generated from `spec/iamport.yaml` (by `cargo xtask codegen`, with progenitor) stays
-//! reachable as [`RawClient`] for the raw envelopes: [`IamportClient::raw`] (no token) and
+//! Every method is generated from `spec/iamport.yaml` by `cargo xtask codegen`: required inputs are
+//! arguments, optional ones are setters on the returned request (so an optional parameter added to
+//! the spec breaks no caller), and `.await` sends it. The generated low-level client (progenitor's)
+//! stays reachable as [`RawClient`] for the raw envelopes: [`IamportClient::raw`] (no token) and
 //! [`IamportClient::authorized_raw`] (with the cached token).
 
 #[rustfmt::skip]
@@ -45,16 +47,20 @@ mod auth;
 mod client;
 mod clock;
 mod error;
+mod runtime;
 mod token;
 
 pub use auth::{AccessToken, RequestAuth};
 pub use client::{IamportClient, IamportClientBuilder};
 pub use clock::{Clock, SystemClock};
 pub use error::Error;
-pub use generated_client::types;
+#[doc(hidden)]
+pub use generated_client::__contract;
+pub use generated_client::{requests, types};
+pub(crate) use runtime::TokenGrant;
 
-/// The generated (progenitor) client: one positional method per operation, returning the raw
-/// envelope in a [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].
+/// The generated (progenitor) client: one builder per operation, returning the raw envelope in a
+/// [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].
 pub use generated_client::Client as RawClient;
 
 /// The generated client and the support types its methods use.

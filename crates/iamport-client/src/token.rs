@@ -16,7 +16,7 @@ use tracing::debug;
 use crate::auth::AccessToken;
 use crate::clock::Clock;
 use crate::error::Error;
-use crate::types::AuthAnnotation;
+use crate::runtime::TokenGrant;
 
 /// How long before expiry a token is refreshed. Under 60 s: the server returns the same token
 /// (extending it by 5 minutes) only when asked within its last minute; earlier, it just returns
@@ -68,7 +68,7 @@ impl TokenCache {
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<AccessToken, Error>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<AuthAnnotation, Error>>,
+        Fut: Future<Output = Result<TokenGrant, Error>>,
     {
         let seen = match self.fresh() {
             Ok(token) => return Ok(token),

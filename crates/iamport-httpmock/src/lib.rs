@@ -11,13 +11,14 @@
 //!
 //! let server = httpmock::MockServer::start();
 //! let uid: QueryCashAmountImpUid = "imp_448280090638".parse().unwrap();
+//! let refusal: ErrorResponse = ErrorResponse::builder()
+//!     .code(-1)
+//!     .message("네이버페이 결제형 거래가 아닙니다.")
+//!     .try_into()
+//!     .unwrap();
 //! server.query_cash_amount(|when, then| {
 //!     when.imp_uid(&uid);
-//!     then.bad_request(&ErrorResponse {
-//!         code: -1,
-//!         message: "네이버페이 결제형 거래가 아닙니다.".into(),
-//!         response: (),
-//!     });
+//!     then.bad_request(&refusal);
 //! });
 //! ```
 

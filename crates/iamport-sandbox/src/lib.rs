@@ -12,10 +12,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
-use iamport_server::types::{
-    AuthAnnotation, AuthResponse, ErrorResponse, GetTokenRequest, NaverCashAmountResponse,
+use iamport_server::types::{AuthAnnotation, AuthResponse, ErrorResponse, NaverCashAmountResponse};
+use iamport_server::{
+    GetTokenResponse, IamportApi, QueryCashAmountResponse, RequestContext, inputs,
 };
-use iamport_server::{GetTokenResponse, IamportApi, QueryCashAmountResponse, types};
 use tower_http::trace::TraceLayer;
 
 pub use fixtures::{Fixtures, NaverAnswer};
@@ -58,7 +58,8 @@ impl IamportApi for Sandbox {
         self.tokens.is_valid(token)
     }
 
-    async fn get_token(&self, body: GetTokenRequest) -> GetTokenResponse {
+    async fn get_token(&self, _: RequestContext, input: inputs::GetToken) -> GetTokenResponse {
+        let body = input.body;
         let known = self
             .secrets
             .get(&body.imp_key)
@@ -82,9 +83,10 @@ impl IamportApi for Sandbox {
 
     async fn query_cash_amount(
         &self,
-        imp_uid: types::QueryCashAmountImpUid,
+        _: RequestContext,
+        input: inputs::QueryCashAmount,
     ) -> QueryCashAmountResponse {
-        match self.payments.get(imp_uid.as_str()) {
+        match self.payments.get(input.imp_uid.as_str()) {
             None => QueryCashAmountResponse::NotFound(error("존재하지 않는 결제정보입니다")),
             Some(NaverAnswer::NotNaverPay { pg_provider }) => {
                 QueryCashAmountResponse::BadRequest(error(&format!(

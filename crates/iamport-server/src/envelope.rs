@@ -11,8 +11,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::types::ErrorResponse;
-
 /// The envelope `code` of every failure this crate produces (PortOne answers -1 for its own errors).
 pub const ERROR_CODE: i64 = -1;
 
@@ -21,12 +19,20 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// An answer in the error envelope: `{"code": -1, "message": ..., "response": null}`.
 pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = ErrorResponse {
-        code: ERROR_CODE,
-        message: message.into(),
-        response: (),
-    };
+    let body = serde_json::json!({
+        "code": ERROR_CODE,
+        "message": message.into(),
+        "response": null,
+    });
     (status, axum::Json(body)).into_response()
+}
+
+/// The answer of an operation that has no implementation (the trait's default without an example).
+pub fn not_implemented() -> Response {
+    error(
+        StatusCode::NOT_IMPLEMENTED,
+        "구현되지 않은 API입니다. (this operation is not implemented)",
+    )
 }
 
 pub fn bad_request(message: impl Into<String>) -> Response {
@@ -109,20 +115,138 @@ where
     })
 }
 
-/// A required JSON body. A body over [`BODY_LIMIT`] is a 413; anything unreadable is a 400 saying why.
-pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Rejection> {
-    match optional_json_body(body).await? {
+/// An array parameter sent as repeated `name=value` pairs (form style, exploded: `imp_uid[]=a&imp_uid[]=b`),
+/// each value checked by its type's `FromStr`. Required: at least one value.
+pub fn array_parameter<T>(pairs: &[(String, String)], name: &str) -> Result<Vec<T>, Rejection>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    match optional_array_parameter(pairs, name)? {
+        Some(values) => Ok(values),
+        None => Err(missing(name)),
+    }
+}
+
+pub fn optional_array_parameter<T>(
+    pairs: &[(String, String)],
+    name: &str,
+) -> Result<Option<Vec<T>>, Rejection>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let values = pairs
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, raw)| raw.parse().map_err(|e| invalid(name, e)))
+        .collect::<Result<Vec<T>, Rejection>>()?;
+    Ok((!values.is_empty()).then_some(values))
+}
+
+/// A required header parameter, checked by its type's `FromStr`.
+pub fn header_parameter<T>(headers: &HeaderMap, name: &str) -> Result<T, Rejection>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    optional_header_parameter(headers, name)?.ok_or_else(|| missing(name))
+}
+
+pub fn optional_header_parameter<T>(headers: &HeaderMap, name: &str) -> Result<Option<T>, Rejection>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| invalid(name, "not visible ASCII"))?;
+    value.parse().map(Some).map_err(|e| invalid(name, e))
+}
+
+fn missing(name: &str) -> Rejection {
+    Rejection::bad_request(format!(
+        "필수 파라미터 `{name}`가 없습니다. (missing parameter `{name}`)"
+    ))
+}
+
+fn invalid(name: &str, e: impl Display) -> Rejection {
+    Rejection::bad_request(format!(
+        "파라미터 `{name}`가 올바르지 않습니다: {e} (invalid parameter `{name}`)"
+    ))
+}
+
+/// The media types a request body may come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyMedia {
+    Json,
+    Form,
+}
+
+/// A required body in one of the media types the operation accepts, chosen by `Content-Type` (the
+/// first accepted one when the header is missing). A body over [`BODY_LIMIT`] is a 413; anything
+/// unreadable is a 400 saying why.
+pub async fn body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    accepts: &[BodyMedia],
+) -> Result<T, Rejection> {
+    match optional_body(headers, body, accepts).await? {
         Some(value) => Ok(value),
         None => Err(Rejection::bad_request(
-            "요청 본문이 필요합니다. (a JSON request body is required)".into(),
+            "요청 본문이 필요합니다. (a request body is required)".into(),
         )),
     }
 }
 
-pub async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Option<T>, Rejection> {
-    // Read here rather than with axum's `Bytes` extractor and `DefaultBodyLimit` layer: the limit then
-    // costs nothing on the routes without a body.
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|e| {
+pub async fn optional_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    accepts: &[BodyMedia],
+) -> Result<Option<T>, Rejection> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let media = match declared.as_deref() {
+        None => accepts.first().copied().unwrap_or(BodyMedia::Json),
+        Some("application/json") if accepts.contains(&BodyMedia::Json) => BodyMedia::Json,
+        Some("application/x-www-form-urlencoded") if accepts.contains(&BodyMedia::Form) => {
+            BodyMedia::Form
+        }
+        Some(other) => {
+            return Err(Rejection::bad_request(format!(
+                "지원하지 않는 Content-Type입니다: {other} (unsupported media type)"
+            )));
+        }
+    };
+    match media {
+        BodyMedia::Json => optional_json_body(body).await,
+        BodyMedia::Form => {
+            let bytes = read_body(body).await?;
+            if bytes.is_empty() {
+                return Ok(None);
+            }
+            serde_urlencoded::from_bytes(&bytes).map(Some).map_err(|e| {
+                Rejection::bad_request(format!(
+                    "요청 본문이 올바르지 않습니다: {e} (invalid form body)"
+                ))
+            })
+        }
+    }
+}
+
+async fn read_body(body: Body) -> Result<axum::body::Bytes, Rejection> {
+    axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|e| {
         if is_length_limit(&e) {
             Rejection {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,7 +260,13 @@ pub async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Optio
                 "요청 본문을 읽을 수 없습니다: {e} (unreadable body)"
             ))
         }
-    })?;
+    })
+}
+
+async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Option<T>, Rejection> {
+    // Read here rather than with axum's `Bytes` extractor and `DefaultBodyLimit` layer: the limit then
+    // costs nothing on the routes without a body.
+    let bytes = read_body(body).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

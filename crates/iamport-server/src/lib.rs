@@ -9,6 +9,7 @@
 #[allow(clippy::all, clippy::pedantic, unused_imports)]
 mod generated_server;
 
+pub mod context;
 pub mod envelope;
 
 pub use generated_server::*;

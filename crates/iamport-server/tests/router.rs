@@ -5,8 +5,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use iamport_server::types::{AuthResponse, ErrorResponse, GetTokenRequest, QueryCashAmountImpUid};
-use iamport_server::{GetTokenResponse, IamportApi, QueryCashAmountResponse, router};
+use iamport_server::types::{AuthResponse, ErrorResponse};
+use iamport_server::{
+    GetTokenResponse, IamportApi, QueryCashAmountResponse, RequestContext, inputs, router,
+};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -17,10 +19,14 @@ impl IamportApi for Panicking {
     async fn authorize(&self, token: &str) -> bool {
         token == "good"
     }
-    async fn query_cash_amount(&self, imp_uid: QueryCashAmountImpUid) -> QueryCashAmountResponse {
-        panic!("implementation bug for {}", imp_uid.as_str())
+    async fn query_cash_amount(
+        &self,
+        _: RequestContext,
+        input: inputs::QueryCashAmount,
+    ) -> QueryCashAmountResponse {
+        panic!("implementation bug for {}", input.imp_uid.as_str())
     }
-    async fn get_token(&self, _body: GetTokenRequest) -> GetTokenResponse {
+    async fn get_token(&self, _: RequestContext, _: inputs::GetToken) -> GetTokenResponse {
         panic!("implementation bug")
     }
 }
@@ -32,19 +38,36 @@ impl IamportApi for Echo {
     async fn authorize(&self, token: &str) -> bool {
         token == "good"
     }
-    async fn query_cash_amount(&self, imp_uid: QueryCashAmountImpUid) -> QueryCashAmountResponse {
+    async fn query_cash_amount(
+        &self,
+        context: RequestContext,
+        input: inputs::QueryCashAmount,
+    ) -> QueryCashAmountResponse {
         QueryCashAmountResponse::NotFound(ErrorResponse {
             code: 7,
-            message: format!("saw {}", imp_uid.as_str()),
+            message: format!(
+                "saw {} with token {:?}",
+                input.imp_uid.as_str(),
+                context.token
+            ),
             response: (),
         })
     }
-    async fn get_token(&self, body: GetTokenRequest) -> GetTokenResponse {
+    async fn get_token(&self, _: RequestContext, input: inputs::GetToken) -> GetTokenResponse {
         GetTokenResponse::Ok(AuthResponse {
             code: 0,
-            message: Some(format!("{}/{}", body.imp_key, body.imp_secret)),
+            message: Some(format!("{}/{}", input.body.imp_key, input.body.imp_secret)),
             response: None,
         })
+    }
+}
+
+/// Implements nothing but the token check: every operation answers the spec's example.
+struct Nothing;
+
+impl IamportApi for Nothing {
+    async fn authorize(&self, token: &str) -> bool {
+        token == "good"
     }
 }
 
@@ -96,7 +119,7 @@ async fn inputs_reach_the_implementation_decoded() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         body,
-        serde_json::json!({"code": 7, "message": "saw imp 가", "response": null})
+        serde_json::json!({"code": 7, "message": "saw imp 가 with token Some(\"good\")", "response": null})
     );
 
     let request = Request::post("/users/getToken")
@@ -145,4 +168,22 @@ async fn the_server_serves_its_own_openapi_document() {
         doc["components"]["securitySchemes"]["impTokenHeader"]["name"],
         "X-ImpTokenHeader"
     );
+}
+
+#[tokio::test]
+async fn an_operation_left_unimplemented_answers_the_spec_example() {
+    let app = router(Arc::new(Nothing));
+    let (status, body) = call(
+        app.clone(),
+        get("/payments/imp_1/naver/cash-amount", Some("good")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["code"], 0);
+    assert_eq!(body["response"]["amount_total"], 33000);
+    // Still behind the token check and the input checks.
+    let (status, _) = call(app.clone(), get("/payments/imp_1/naver/cash-amount", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call(app, get("/payments/../naver/cash-amount", Some("good"))).await;
+    assert_ne!(status, StatusCode::OK);
 }

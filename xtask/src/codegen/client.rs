@@ -1,9 +1,12 @@
-//! The client crate's generated code: progenitor's positional client and the spec's types.
+//! The client crate's generated code: progenitor's builder-style client and types (patched so that
+//! compatible spec changes stay compatible for Rust users), the `IamportClient` methods, and the list
+//! of component types the contract tests compare with the spec.
 
+use heck::ToPascalCase;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::quote;
+use quote::{format_ident, quote};
 
-use super::{Output, format_rust, guard_panics};
+use super::{Output, facade, format_rust, guard_panics, ops, types_patch};
 use crate::spec::Spec;
 
 pub const PATH: &str = "crates/iamport-client/src/generated_client.rs";
@@ -12,7 +15,8 @@ pub const PATH: &str = "crates/iamport-client/src/generated_client.rs";
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        // Builder style gives every type a `builder()`: values are built without struct literals.
+        .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         // The hand-written layer puts the access token in the generated client and adds it in a
         // `ClientHooks::pre` hook; `Expected` makes a missing hook a compile error, not a silent no-auth.
@@ -23,14 +27,52 @@ pub fn settings() -> GenerationSettings {
     settings
 }
 
-pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
+pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
+    let api = super::for_progenitor(&spec.openapi);
     let tokens = guard_panics("progenitor (client)", || {
-        Generator::new(&settings()).generate_tokens(&spec.openapi)
+        Generator::new(&settings()).generate_tokens(&api)
     })?;
+    let operations = ops::operations(&spec.openapi, &tokens)?;
+    let mut file: syn::File = syn::parse2(tokens)?;
+    types_patch::patch(&mut file);
+    let structs = facade::structs(&file);
+    let methods = facade::generate(&operations, &structs)?;
+    let schemas = component_types(spec, &structs);
+    let code = quote! {
+        #file
+        #methods
+        #schemas
+    };
     Ok(Output::rust(
-        PATH,
+        path,
         spec,
-        "progenitor's client generator",
-        format_rust(tokens)?,
+        "progenitor's client generator and xtask's IamportClient methods",
+        format_rust(code)?,
     ))
+}
+
+/// `__contract::component_schemas()`: each component schema of the spec with the schemars schema of
+/// its client type, so the contract tests need no list of names.
+fn component_types(spec: &Spec, structs: &facade::Structs) -> proc_macro2::TokenStream {
+    let _ = structs;
+    let entries = spec
+        .openapi
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|name| {
+            let ty = format_ident!("{}", name.to_pascal_case());
+            quote! { (#name, schemars::schema_for!(types::#ty)) }
+        });
+    quote! {
+        /// For the workspace's contract tests: each component schema of the spec and the schema of
+        /// the client type generated for it.
+        #[doc(hidden)]
+        pub mod __contract {
+            use super::types;
+            pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
+                vec![#(#entries),*]
+            }
+        }
+    }
 }

@@ -7,12 +7,13 @@ use crate::spec::Spec;
 
 pub const PATH: &str = "crates/iamport-httpmock/src/generated_httpmock.rs";
 
-pub fn generate(spec: &Spec) -> anyhow::Result<Output> {
+pub fn generate(spec: &Spec, path: &str, client_crate: &str) -> anyhow::Result<Output> {
+    let api = super::for_progenitor(&spec.openapi);
     let tokens = guard_panics("progenitor (httpmock)", || {
-        Generator::new(&client::settings()).httpmock(&spec.openapi, "iamport_client")
+        Generator::new(&client::settings()).httpmock(&api, client_crate)
     })?;
     Ok(Output::rust(
-        PATH,
+        path,
         spec,
         "progenitor's httpmock generator",
         format_rust(tokens)?,

@@ -289,7 +289,7 @@ impl Caller {
     async fn call(&self) -> anyhow::Result<()> {
         match self {
             Caller::Client(client) => {
-                let amount = client.naver_cash_amount(IMP_UID).await?;
+                let amount = client.query_cash_amount(IMP_UID).await?;
                 black_box(amount);
             }
             Caller::Raw {
@@ -316,7 +316,12 @@ impl Caller {
             }
             Caller::GeneratedRaw(client, imp_uid) => {
                 let raw = client.authorized_raw().await?;
-                let envelope = raw.query_cash_amount(imp_uid).await?.into_inner();
+                let envelope = raw
+                    .query_cash_amount()
+                    .imp_uid((**imp_uid).clone())
+                    .send()
+                    .await?
+                    .into_inner();
                 if envelope.code != 0 {
                     bail!("code {}: {:?}", envelope.code, envelope.message);
                 }

@@ -18,7 +18,7 @@ async fn success_decodes_all_five_fields_and_sends_bearer_token() {
     let query = mock_amount(&server, TOKEN);
     let (client, _) = client(&server);
 
-    let amount = client.naver_cash_amount(UID).await.unwrap();
+    let amount = client.query_cash_amount(UID).await.unwrap();
 
     assert_eq!(amount.amount_total, 33000);
     assert_eq!(amount.amount_by_npoint, 3000);
@@ -41,7 +41,7 @@ async fn failing_call(
         respond(then);
     });
     let (client, _) = client(&server);
-    let error = client.naver_cash_amount(UID).await.unwrap_err();
+    let error = client.query_cash_amount(UID).await.unwrap_err();
     assert_eq!(query.calls_async().await, 1, "no retry for {error:?}");
     error
 }
@@ -104,11 +104,11 @@ async fn internal_server_error_keeps_status_code_and_message() {
 #[tokio::test]
 async fn http_200_with_nonzero_code_is_an_api_error() {
     let error = failing_call(|then| {
-        then.ok(&NaverCashAmountResponse {
-            code: 1,
-            message: Some("처리할 수 없는 요청입니다".into()),
-            response: None,
-        });
+        then.ok(&NaverCashAmountResponse::builder()
+            .code(1)
+            .message(Some("처리할 수 없는 요청입니다".to_owned()))
+            .try_into()
+            .unwrap());
     })
     .await;
     assert_api(&error, StatusCode::OK, 1, "처리할 수 없는 요청입니다");
@@ -118,11 +118,11 @@ async fn http_200_with_nonzero_code_is_an_api_error() {
 async fn http_200_code_0_without_response_is_a_clear_error() {
     // `response` absent (the typed body skips `None`).
     let absent = failing_call(|then| {
-        then.ok(&NaverCashAmountResponse {
-            code: 0,
-            message: Some("ok".into()),
-            response: None,
-        });
+        then.ok(&NaverCashAmountResponse::builder()
+            .code(0)
+            .message(Some("ok".to_owned()))
+            .try_into()
+            .unwrap());
     })
     .await;
     // `response: null`, which the typed body cannot produce.
@@ -195,7 +195,7 @@ async fn get_token_failures_are_returned_with_their_operation() {
     let query = mock_amount(&server, TOKEN);
     let (client, _) = client(&server);
 
-    let error = client.naver_cash_amount(UID).await.unwrap_err();
+    let error = client.query_cash_amount(UID).await.unwrap_err();
 
     assert!(
         matches!(&error, Error::Api { operation: "getToken", status: StatusCode::UNAUTHORIZED, code: -1, message: m } if m == message),
@@ -215,11 +215,11 @@ async fn get_token_http_200_with_nonzero_code_is_an_error() {
     // Older servers answer bad credentials with HTTP 200 and code 1.
     let server = MockServer::start_async().await;
     server.get_token(|_, then| {
-        then.ok(&AuthResponse {
-            code: 1,
-            message: Some("imp_key/imp_secret이 올바르지 않습니다".into()),
-            response: None,
-        });
+        then.ok(&AuthResponse::builder()
+            .code(1)
+            .message(Some("imp_key/imp_secret이 올바르지 않습니다".to_owned()))
+            .try_into()
+            .unwrap());
     });
     let (client, _) = client(&server);
 
@@ -252,10 +252,9 @@ async fn raw_clients_give_the_envelope() {
 
     let raw_token = client
         .raw()
-        .get_token(&iamport_client::types::GetTokenRequest {
-            imp_key: KEY.into(),
-            imp_secret: SECRET.into(),
-        })
+        .get_token()
+        .body(credentials())
+        .send()
         .await
         .unwrap();
     assert_eq!(raw_token.status(), StatusCode::OK);
@@ -265,7 +264,9 @@ async fn raw_clients_give_the_envelope() {
         .authorized_raw()
         .await
         .unwrap()
-        .query_cash_amount(&uid(UID))
+        .query_cash_amount()
+        .imp_uid(uid(UID))
+        .send()
         .await
         .unwrap();
     assert_eq!(envelope.into_inner(), amount_ok());
@@ -277,7 +278,12 @@ async fn raw_clients_give_the_envelope() {
         RequestAuth::bearer(TOKEN),
     );
     assert_eq!(
-        own.query_cash_amount(&uid(UID)).await.unwrap().into_inner(),
+        own.query_cash_amount()
+            .imp_uid(uid(UID))
+            .send()
+            .await
+            .unwrap()
+            .into_inner(),
         amount_ok()
     );
 }

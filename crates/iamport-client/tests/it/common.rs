@@ -46,41 +46,53 @@ pub fn uid(value: &str) -> QueryCashAmountImpUid {
 }
 
 pub fn amount() -> NaverCashAmountAnnotation {
-    NaverCashAmountAnnotation {
-        amount_total: 33000,
-        amount_by_npoint: 3000,
-        amount_by_primary: 30000,
-        amount_supply: 30000,
-        amount_vat: 3000,
-    }
+    NaverCashAmountAnnotation::builder()
+        .amount_total(33000)
+        .amount_by_npoint(3000)
+        .amount_by_primary(30000)
+        .amount_supply(30000)
+        .amount_vat(3000)
+        .try_into()
+        .unwrap()
 }
 
 pub fn amount_ok() -> NaverCashAmountResponse {
-    NaverCashAmountResponse {
-        code: 0,
-        message: None,
-        response: Some(amount()),
-    }
+    NaverCashAmountResponse::builder()
+        .code(0)
+        .response(Some(amount()))
+        .try_into()
+        .unwrap()
 }
 
 pub fn token_ok(token: &str) -> AuthResponse {
-    AuthResponse {
-        code: 0,
-        message: None,
-        response: Some(AuthAnnotation {
-            access_token: token.into(),
-            now: SERVER_NOW,
-            expired_at: SERVER_NOW + LIFETIME_SECS,
-        }),
-    }
+    let annotation: AuthAnnotation = AuthAnnotation::builder()
+        .access_token(token)
+        .now(SERVER_NOW)
+        .expired_at(SERVER_NOW + LIFETIME_SECS)
+        .try_into()
+        .unwrap();
+    AuthResponse::builder()
+        .code(0)
+        .response(Some(annotation))
+        .try_into()
+        .unwrap()
 }
 
 pub fn error(message: &str) -> ErrorResponse {
-    ErrorResponse {
-        code: -1,
-        message: message.into(),
-        response: (),
-    }
+    ErrorResponse::builder()
+        .code(-1)
+        .message(message)
+        .try_into()
+        .unwrap()
+}
+
+/// The token call's body with our credentials.
+pub fn credentials() -> GetTokenRequest {
+    GetTokenRequest::builder()
+        .imp_key(KEY)
+        .imp_secret(SECRET)
+        .try_into()
+        .unwrap()
 }
 
 pub fn bearer(token: &str) -> String {
@@ -104,12 +116,9 @@ pub fn client(server: &MockServer) -> (IamportClient, Arc<TestClock>) {
 /// `getToken` answering `token`, only for our credentials and only without an `Authorization`.
 pub fn mock_token<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
     server.get_token(|when, then| {
-        when.body(&GetTokenRequest {
-            imp_key: KEY.into(),
-            imp_secret: SECRET.into(),
-        })
-        .into_inner()
-        .header_missing("authorization");
+        when.body(&credentials())
+            .into_inner()
+            .header_missing("authorization");
         then.ok(&token_ok(token));
     })
 }

@@ -44,7 +44,7 @@ async fn debug_and_display_never_show_the_secret_or_a_token() {
     ));
 
     // The call's 401 is followed by a failed refresh (401 from getToken): both paths' errors.
-    let error = client.naver_cash_amount(UID).await.unwrap_err();
+    let error = client.query_cash_amount(UID).await.unwrap_err();
     assert_eq!(error.operation(), Some("getToken"));
     shown.push(("error Display", format!("{error}")));
     shown.push(("error Debug", format!("{error:#?}")));
@@ -99,7 +99,7 @@ async fn tracing_events_never_show_the_secret_or_a_token() {
     mock_amount(&server, TOKEN_2);
     let (client, _) = client(&server);
 
-    client.naver_cash_amount(UID).await.unwrap();
+    client.query_cash_amount(UID).await.unwrap();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for event in [

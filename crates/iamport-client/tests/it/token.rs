@@ -17,11 +17,11 @@ async fn token_is_fetched_once_and_cached_across_calls() {
     let (client, _) = client(&server);
 
     for _ in 0..3 {
-        client.naver_cash_amount(UID).await.unwrap();
+        client.query_cash_amount(UID).await.unwrap();
     }
     let token = client.access_token().await.unwrap();
     // Clones share the cache.
-    client.clone().naver_cash_amount(UID).await.unwrap();
+    client.clone().query_cash_amount(UID).await.unwrap();
 
     assert_eq!(token.expose_secret(), TOKEN);
     assert_eq!(get_token.calls_async().await, 1);
@@ -40,16 +40,16 @@ async fn token_is_refreshed_30s_before_expiry_whatever_the_local_wall_clock() {
     let query_2 = mock_amount(&server, TOKEN_2);
     let (client, clock) = client(&server);
 
-    client.naver_cash_amount(UID).await.unwrap();
+    client.query_cash_amount(UID).await.unwrap();
     clock.advance(Duration::from_secs(1769)); // 31 s before expiry: still fresh
-    client.naver_cash_amount(UID).await.unwrap();
+    client.query_cash_amount(UID).await.unwrap();
 
     assert_eq!(first.calls_async().await, 1);
     assert_eq!(second.calls_async().await, 0);
     assert_eq!(query_1.calls_async().await, 2);
 
     clock.advance(Duration::from_secs(2)); // 29 s before expiry: refresh
-    client.naver_cash_amount(UID).await.unwrap();
+    client.query_cash_amount(UID).await.unwrap();
 
     assert_eq!(second.calls_async().await, 1);
     assert_eq!(
@@ -79,7 +79,7 @@ async fn unauthorized_call_refreshes_once_and_retries_once() {
     let accepted = mock_amount(&server, TOKEN_2);
     let (client, _) = client(&server);
 
-    let amount = client.naver_cash_amount(UID).await.unwrap();
+    let amount = client.query_cash_amount(UID).await.unwrap();
 
     assert_eq!(amount, crate::common::amount());
     assert_eq!(first.calls_async().await, 1);
@@ -99,7 +99,7 @@ async fn second_unauthorized_is_returned_without_looping() {
     });
     let (client, _) = client(&server);
 
-    let error = client.naver_cash_amount(UID).await.unwrap_err();
+    let error = client.query_cash_amount(UID).await.unwrap_err();
 
     assert!(
         matches!(&error, Error::Api { operation: "queryCashAmount", status: StatusCode::UNAUTHORIZED, code: -1, message: m } if m == message),
@@ -126,7 +126,7 @@ async fn refresh_failure_after_unauthorized_is_returned() {
     });
     let (client, _) = client(&server);
 
-    let error = client.naver_cash_amount(UID).await.unwrap_err();
+    let error = client.query_cash_amount(UID).await.unwrap_err();
 
     assert!(
         matches!(&error, Error::UnexpectedResponse { operation: "getToken", status: StatusCode::SERVICE_UNAVAILABLE, body, .. } if body == "maintenance"),
@@ -169,7 +169,7 @@ async fn hundred_concurrent_first_calls_share_one_token_fetch() {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..100 {
         let client = client.clone();
-        tasks.spawn(async move { client.naver_cash_amount(UID).await });
+        tasks.spawn(async move { client.query_cash_amount(UID).await });
     }
     let results = tasks.join_all().await;
 

@@ -1,0 +1,21 @@
+//! What every operation is handed besides its inputs: who is calling.
+
+use axum::http::HeaderMap;
+
+/// The request as the implementation may need it beyond the decoded inputs: the access token the
+/// caller presented (already accepted by [`IamportApi::authorize`](crate::IamportApi::authorize) on
+/// secured operations) and the request's headers (e.g. a `Tier` header of a sub-merchant).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RequestContext {
+    /// The access token sent with the request, if any.
+    pub token: Option<String>,
+    /// The request's headers.
+    pub headers: HeaderMap,
+}
+
+impl RequestContext {
+    pub fn new(token: Option<String>, headers: HeaderMap) -> Self {
+        Self { token, headers }
+    }
+}

@@ -1,0 +1,168 @@
+//! The axum handler of one operation: token check, input decoding (every rejection in the error
+//! envelope), the call to the trait with the request context, and the answer.
+
+use openapiv3::OpenAPI;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::doc::utoipa_path;
+use crate::codegen::ops::{BodyMedia, Op, Place, TokenSource, token_source};
+
+pub fn handler(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
+    let name = &op.fn_name;
+    let input = &op.builder;
+    let annotation = utoipa_path(api, op)?;
+    let has_path = op.params.iter().any(|p| p.place == Place::Path);
+    let has_query = op.params.iter().any(|p| p.place == Place::Query);
+
+    // Where the token may come from, in the order the spec's security requirements list them.
+    let mut sources: Vec<TokenSource> = vec![];
+    for alternative in &op.security {
+        for scheme in alternative {
+            let source =
+                token_source(api, scheme).map_err(|e| anyhow::anyhow!("{}: {e}", op.where_()))?;
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
+        }
+    }
+    let mut lookups = sources.iter().map(|s| match s {
+        TokenSource::Bearer => quote! { crate::envelope::authorization_token(&headers) },
+        TokenSource::Header(h) => quote! { crate::envelope::header_token(&headers, #h) },
+    });
+    let token = match lookups.next() {
+        Some(first) => quote! { let token = #first #(.or_else(|| #lookups))*; },
+        None => quote! { let token: Option<&str> = None; },
+    };
+    let auth = op.secured().then(|| {
+        quote! {
+            let authorized = match token {
+                Some(token) => api.authorize(token).await,
+                None => false,
+            };
+            if !authorized {
+                return crate::envelope::unauthorized();
+            }
+        }
+    });
+
+    let extract_path = has_path.then(|| {
+        quote! {
+            let path = match path {
+                Ok(axum::extract::Path(path)) => path,
+                Err(rejection) => return crate::envelope::bad_request(format!("경로가 올바르지 않습니다 (invalid path): {}", rejection.body_text())),
+            };
+        }
+    });
+    let extract_query = has_query.then(|| {
+        quote! {
+            let query = match query {
+                Ok(axum::extract::Query(query)) => query,
+                Err(rejection) => return crate::envelope::bad_request(format!("쿼리가 올바르지 않습니다 (invalid query): {}", rejection.body_text())),
+            };
+        }
+    });
+    let decodes = op.params.iter().map(|p| {
+        let field = &p.ident;
+        let name = &p.api_name;
+        let ty = &p.ty;
+        let source = match p.place {
+            Place::Path => quote!(path),
+            Place::Query => quote!(query),
+            Place::Header => quote!(headers),
+        };
+        let call = match (p.place, &p.item, p.required) {
+            (Place::Header, _, true) => {
+                quote! { crate::envelope::header_parameter(&#source, #name) }
+            }
+            (Place::Header, _, false) => {
+                quote! { crate::envelope::optional_header_parameter(&#source, #name) }
+            }
+            (_, Some(_), true) => quote! { crate::envelope::array_parameter(&#source, #name) },
+            (_, Some(_), false) => {
+                quote! { crate::envelope::optional_array_parameter(&#source, #name) }
+            }
+            (_, None, true) => quote! { crate::envelope::parameter(&#source, #name) },
+            (_, None, false) => quote! { crate::envelope::optional_parameter(&#source, #name) },
+        };
+        let ty = if p.required {
+            quote!(#ty)
+        } else {
+            quote!(Option<#ty>)
+        };
+        quote! {
+            let #field: #ty = match #call {
+                Ok(value) => value,
+                Err(rejection) => return rejection.into_response(),
+            };
+        }
+    });
+    let extract_body = op.body.as_ref().map(|b| {
+        let ty = &b.ty;
+        let media = b.media.iter().map(|m| match m {
+            BodyMedia::Json => quote!(crate::envelope::BodyMedia::Json),
+            BodyMedia::Form => quote!(crate::envelope::BodyMedia::Form),
+        });
+        let decode = if b.required {
+            quote! { crate::envelope::body::<#ty>(&headers, body, &[#(#media),*]).await }
+        } else {
+            quote! { crate::envelope::optional_body::<#ty>(&headers, body, &[#(#media),*]).await }
+        };
+        quote! {
+            let body = match #decode {
+                Ok(body) => body,
+                Err(rejection) => return rejection.into_response(),
+            };
+        }
+    });
+
+    let path_arg = has_path.then(|| {
+        quote! { path: Result<axum::extract::Path<Vec<(String, String)>>, axum::extract::rejection::PathRejection>, }
+    });
+    let query_arg = has_query.then(|| {
+        quote! { query: Result<axum::extract::Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>, }
+    });
+    let body_arg = op.body.as_ref().map(|_| quote! { body: axum::body::Body, });
+    let fields = op
+        .params
+        .iter()
+        .map(|p| p.ident.clone())
+        .chain(op.body.as_ref().map(|_| quote::format_ident!("body")));
+
+    Ok(quote! {
+        #annotation
+        async fn #name<A: IamportApi>(
+            axum::extract::State(api): axum::extract::State<Arc<A>>,
+            headers: axum::http::HeaderMap,
+            #path_arg
+            #query_arg
+            #body_arg
+        ) -> Response {
+            #token
+            #auth
+            let token = token.map(str::to_owned);
+            #extract_path
+            #extract_query
+            #(#decodes)*
+            #extract_body
+            let context = RequestContext::new(token, headers);
+            let input = inputs::#input { #(#fields),* };
+            api.#name(context, input).await.into_response()
+        }
+    })
+}
+
+/// The operation's doc: method, path and operationId, then the spec's summary and description.
+pub fn doc(op: &Op) -> String {
+    let o = op.operation;
+    let mut doc = format!("`{} {}` ({})", op.method.to_uppercase(), op.path, op.id);
+    if let Some(summary) = &o.summary {
+        doc.push_str(": ");
+        doc.push_str(summary.trim());
+    }
+    if let Some(description) = &o.description {
+        doc.push_str("\n\n");
+        doc.push_str(description.trim());
+    }
+    doc
+}
