@@ -72,6 +72,8 @@ impl fmt::Debug for AccessToken {
 #[derive(Clone, Default)]
 pub struct RequestAuth {
     token: Option<Secret>,
+    /// Where the token goes: `Authorization: Bearer` unless the operation's security says a header.
+    header: Option<&'static str>,
     /// Set only on the throwaway clients [`crate::IamportClient`] builds for one call: the `post`
     /// hook leaves the response's status here, which the generated code drops for undecodable
     /// bodies (see [`crate::Error::InvalidPayload`]).
@@ -88,13 +90,17 @@ impl RequestAuth {
     pub fn bearer(token: impl Into<String>) -> Self {
         RequestAuth {
             token: Some(Secret::new(token)),
+            header: None,
             response: None,
         }
     }
 
-    pub(crate) fn for_call(token: Option<&AccessToken>) -> Self {
+    /// For one call; `header` is the API-key header the operation wants the token in (`None`:
+    /// `Authorization: Bearer`).
+    pub(crate) fn for_call(token: Option<&AccessToken>, header: Option<&'static str>) -> Self {
         RequestAuth {
             token: token.map(|t| t.value.clone()),
+            header,
             response: Some(Arc::default()),
         }
     }
@@ -121,7 +127,14 @@ impl ClientHooks<RequestAuth> for RawClient {
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         if let Some(token) = &self.inner.token {
-            let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(
+            let (name, value) = match self.inner.header {
+                Some(header) => (
+                    reqwest::header::HeaderName::from_static(header),
+                    token.expose().to_owned(),
+                ),
+                None => (AUTHORIZATION, format!("Bearer {}", token.expose())),
+            };
+            let mut value = HeaderValue::try_from(value).map_err(
                 // The value is not echoed: it is the token.
                 |_| {
                     progenitor_client::Error::InvalidRequest(
@@ -131,7 +144,7 @@ impl ClientHooks<RequestAuth> for RawClient {
             )?;
             // Keeps the token out of HTTP/2 header compression tables and out of `HeaderMap`'s Debug.
             value.set_sensitive(true);
-            request.headers_mut().insert(AUTHORIZATION, value);
+            request.headers_mut().insert(name, value);
         }
         Ok(())
     }

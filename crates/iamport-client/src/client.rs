@@ -11,6 +11,7 @@ use crate::RawClient;
 use crate::auth::{AccessToken, RequestAuth, Secret};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
+use crate::runtime::TokenPlacement;
 use crate::token::TokenCache;
 
 /// Client for the PortOne V1 (iamport) REST API.
@@ -106,37 +107,44 @@ impl IamportClient {
 
     /// A generated client for one call without a token.
     pub(crate) fn raw_for_call(&self) -> RawClient {
-        self.raw_with(RequestAuth::for_call(None))
+        self.raw_with(RequestAuth::for_call(None, None))
     }
 
-    /// Runs a generated call: without a token when `secured` is false; otherwise see
-    /// [`authorized`](Self::authorized).
+    /// Runs a generated call: without a token when `token` is `None`; otherwise with the token in
+    /// that place (see [`authorized`](Self::authorized)).
     pub(crate) async fn call<T, F, Fut>(
         &self,
         operation: &'static str,
-        secured: bool,
+        token: Option<TokenPlacement>,
         call: F,
     ) -> Result<T, Error>
     where
         F: Fn(RawClient) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        if secured {
-            self.authorized(operation, call).await
-        } else {
-            call(self.raw_for_call()).await
+        match token {
+            Some(TokenPlacement::Bearer) => self.authorized(operation, None, call).await,
+            Some(TokenPlacement::Header(header)) => {
+                self.authorized(operation, Some(header), call).await
+            }
+            None => call(self.raw_for_call()).await,
         }
     }
 
     /// Runs `call` with the cached token; on a 401, drops that token, fetches a new one and runs
     /// `call` once more. Whatever the second attempt returns is final: there is no loop.
-    async fn authorized<T, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, Error>
+    async fn authorized<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        header: Option<&'static str>,
+        call: F,
+    ) -> Result<T, Error>
     where
         F: Fn(RawClient) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
         let token = self.access_token().await?;
-        match call(self.raw_with(RequestAuth::for_call(Some(&token)))).await {
+        match call(self.raw_with(RequestAuth::for_call(Some(&token), header))).await {
             Err(error) if error.is_unauthorized() => {
                 let dropped = self.invalidate_token(&token);
                 debug!(
@@ -145,7 +153,7 @@ impl IamportClient {
                     "iamport answered 401; refreshing the access token and retrying once"
                 );
                 let token = self.access_token().await?;
-                call(self.raw_with(RequestAuth::for_call(Some(&token)))).await
+                call(self.raw_with(RequestAuth::for_call(Some(&token), header))).await
             }
             other => other,
         }

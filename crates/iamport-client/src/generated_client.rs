@@ -1178,7 +1178,7 @@ pub mod requests {
             client
                 .call(
                     "queryCashAmount",
-                    true,
+                    Some(crate::runtime::TokenPlacement::Bearer),
                     move |raw| {
                         let imp_uid = imp_uid.clone();
                         async move {
@@ -1232,7 +1232,7 @@ pub mod requests {
             client
                 .call(
                     "getToken",
-                    false,
+                    None,
                     move |raw| {
                         let body = body.clone();
                         async move {

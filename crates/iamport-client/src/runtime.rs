@@ -60,6 +60,34 @@ pub(crate) fn envelope<P>(
     })
 }
 
+/// The body of a non-JSON answer (e.g. `text/csv`), read whole as UTF-8 (lossy).
+// Used by the generated code when the spec has such an answer.
+#[allow(dead_code)]
+pub(crate) async fn text(
+    operation: &'static str,
+    stream: progenitor_client::ByteStream,
+) -> Result<String, Error> {
+    let _ = operation;
+    let mut stream = stream.into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) =
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(stream.as_mut(), cx)).await
+    {
+        bytes.extend_from_slice(&chunk.map_err(Error::from_reqwest)?);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Where an operation wants the access token (from its security in the spec).
+// Which variants the generated code uses depends on the spec.
+#[allow(dead_code)]
+pub(crate) enum TokenPlacement {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// An API-key header (lower case), carrying the raw token.
+    Header(&'static str),
+}
+
 /// What the token operation gives: the token and the server's clock at issue and at expiry.
 pub(crate) struct TokenGrant {
     pub(crate) access_token: String,

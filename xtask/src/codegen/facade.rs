@@ -159,7 +159,7 @@ fn operation(op: &Op, structs: &Structs) -> anyhow::Result<(TokenStream, TokenSt
     let name = &op.fn_name;
     let request = &op.builder;
     let id = &op.id;
-    let secured = op.secured();
+    let placement = token_placement(op)?;
 
     struct Input {
         field: Ident,
@@ -267,6 +267,10 @@ fn operation(op: &Op, structs: &Structs) -> anyhow::Result<(TokenStream, TokenSt
                 quote! { crate::runtime::envelope(#id, status, value.code, #message, #response) },
             )
         }
+        Payload::Whole(ty) if type_name(&ty).as_deref() == Some("ByteStream") => (
+            quote!(String),
+            quote! { let _ = status; crate::runtime::text(#id, value).await },
+        ),
         Payload::Whole(ty) => (quote!(#ty), quote! { let _ = status; Ok(value) }),
     };
 
@@ -305,7 +309,7 @@ fn operation(op: &Op, structs: &Structs) -> anyhow::Result<(TokenStream, TokenSt
                 let Self { client, #(#field_names),* } = self;
                 #(#unpack)*
                 client
-                    .call(#id, #secured, move |raw| {
+                    .call(#id, #placement, move |raw| {
                         #(#clones)*
                         async move {
                             let request = raw.#name();
@@ -328,6 +332,23 @@ fn operation(op: &Op, structs: &Structs) -> anyhow::Result<(TokenStream, TokenSt
         }
     };
     Ok((method, request_code))
+}
+
+/// Where the token goes: the first scheme of the first alternative of the effective security.
+fn token_placement(op: &Op) -> anyhow::Result<TokenStream> {
+    if !op.secured() {
+        return Ok(quote!(None));
+    }
+    let source = op
+        .token_sources
+        .first()
+        .ok_or_else(|| anyhow!("{}: secured, but no security scheme", op.where_()))?;
+    Ok(match source {
+        super::ops::TokenSource::Bearer => quote!(Some(crate::runtime::TokenPlacement::Bearer)),
+        super::ops::TokenSource::Header(h) => {
+            quote!(Some(crate::runtime::TokenPlacement::Header(#h)))
+        }
+    })
 }
 
 fn method_doc(op: &Op, optional: &[String]) -> String {

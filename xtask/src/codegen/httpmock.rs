@@ -1,7 +1,14 @@
-//! The mock crate's generated code: progenitor's typed `httpmock` extension over the client's types.
+//! The mock crate's generated code: progenitor's typed `httpmock` extension over the client's types,
+//! with two matchers fixed where progenitor's do not match what its own client sends:
+//! - an array query parameter (`ids[]=a&ids[]=b`) is matched pair by pair (progenitor calls
+//!   `to_string` on the `Vec`, which does not compile);
+//! - a form body (`application/x-www-form-urlencoded`) is matched field by field (progenitor matches
+//!   it as JSON, which never matches).
 
 use progenitor_impl::Generator;
+use quote::quote;
 
+use super::ops::{self, BodyMedia, Op};
 use super::{Output, client, format_rust, guard_panics};
 use crate::spec::Spec;
 
@@ -12,10 +19,85 @@ pub fn generate(spec: &Spec, path: &str, client_crate: &str) -> anyhow::Result<O
     let tokens = guard_panics("progenitor (httpmock)", || {
         Generator::new(&client::settings()).httpmock(&api, client_crate)
     })?;
+    let client_tokens = guard_panics("progenitor (client)", || {
+        Generator::new(&client::settings()).generate_tokens(&api)
+    })?;
+    let operations = ops::operations(&spec.openapi, &client_tokens)?;
+    let mut file: syn::File = syn::parse2(tokens)?;
+    patch(&mut file, &operations);
     Ok(Output::rust(
         path,
         spec,
         "progenitor's httpmock generator",
-        format_rust(tokens)?,
+        format_rust(quote!(#file))?,
     ))
+}
+
+fn patch(file: &mut syn::File, operations: &[Op]) {
+    for item in &mut file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "operations" {
+            continue;
+        }
+        for item in m.content.iter_mut().flat_map(|(_, items)| items) {
+            let syn::Item::Impl(imp) = item else { continue };
+            let syn::Type::Path(p) = &*imp.self_ty else {
+                continue;
+            };
+            let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+                continue;
+            };
+            let Some(op) = operations
+                .iter()
+                .find(|op| format!("{}When", op.builder) == name)
+            else {
+                continue;
+            };
+            for item in &mut imp.items {
+                let syn::ImplItem::Fn(f) = item else { continue };
+                patch_matcher(f, op);
+            }
+        }
+    }
+}
+
+fn patch_matcher(f: &mut syn::ImplItemFn, op: &Op) {
+    let optional = f.sig.generics.where_clause.is_some();
+    if let Some(param) = op
+        .params
+        .iter()
+        .find(|p| p.item.is_some() && p.ident == f.sig.ident)
+    {
+        let name = &param.api_name;
+        let pairs = quote! {
+            values.iter().fold(self.0, |when, value| when.query_param(#name, value.to_string()))
+        };
+        f.block = if optional {
+            syn::parse_quote!({
+                match value.into() {
+                    Some(values) => Self(#pairs),
+                    None => Self(self.0.query_param_missing(#name)),
+                }
+            })
+        } else {
+            syn::parse_quote!({
+                let values = value;
+                Self(#pairs)
+            })
+        };
+    }
+    let form = op
+        .body
+        .as_ref()
+        .is_some_and(|b| b.media.first() == Some(&BodyMedia::Form));
+    if form && f.sig.ident == "body" {
+        f.block = syn::parse_quote!({
+            let encoded = ::serde_urlencoded::to_string(value).unwrap_or_default();
+            let pairs: Vec<(String, String)> =
+                ::serde_urlencoded::from_str(&encoded).unwrap_or_default();
+            Self(pairs.into_iter().fold(self.0, |when, (key, value)| {
+                when.form_urlencoded_tuple(key, value)
+            }))
+        });
+    }
 }

@@ -43,10 +43,10 @@ impl Output {
     }
 }
 
-/// The sample specs of the generator's corpus (`xtask/corpus/NAME.yaml`), each generated into
-/// `tests/corpus/client/src/NAME/` and `tests/corpus/server/src/NAME/`, compiled and round-tripped
-/// by the workspace's tests.
-pub const CORPUS: &[&str] = &[];
+/// The sample specs of the generator's corpus (`xtask/corpus/NAME.yaml`), each generated into the
+/// crates `tests/corpus/NAME-client` (client and mocks) and `tests/corpus/NAME-server`, which the
+/// workspace compiles and whose tests round-trip every operation.
+pub const CORPUS: &[&str] = &["shapes"];
 
 /// Where the runtime the generated code calls lives, and what the mocks call the client crate.
 pub struct Target<'a> {
@@ -89,16 +89,16 @@ pub fn generate_from(root: &Path) -> anyhow::Result<(Spec, Vec<Output>)> {
     let mut outputs = generate_all(&spec, &manifest)?;
     for name in CORPUS {
         let sample = spec::load_at(root, Path::new(&format!("xtask/corpus/{name}.yaml")))?;
-        let client = format!("tests/corpus/client/src/{name}/generated_client.rs");
-        let httpmock = format!("tests/corpus/client/src/{name}/generated_httpmock.rs");
-        let server = format!("tests/corpus/server/src/{name}/generated_server.rs");
+        let client = format!("tests/corpus/{name}-client/src/generated_client.rs");
+        let httpmock = format!("tests/corpus/{name}-client/src/generated_httpmock.rs");
+        let server = format!("tests/corpus/{name}-server/src/generated_server.rs");
         outputs.extend(generate_for(
             &sample,
             &Target {
                 client: &client,
                 httpmock: &httpmock,
                 server: &server,
-                client_crate: &format!("crate::{name}"),
+                client_crate: "crate",
             },
         )?);
     }

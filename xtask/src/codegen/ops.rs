@@ -14,7 +14,6 @@ use openapiv3::{
     StatusCode as SpecStatus,
 };
 use proc_macro2::{Ident, TokenStream};
-use quote::format_ident;
 
 /// Where a parameter goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,6 +96,8 @@ pub struct Op<'a> {
     pub error: syn::Type,
     /// The effective security: the names of the schemes of each alternative, empty = no token.
     pub security: Vec<Vec<String>>,
+    /// Where the token may come from, in the order the security requirements list the schemes.
+    pub token_sources: Vec<TokenSource>,
 }
 
 impl Op<'_> {
@@ -123,10 +124,11 @@ struct Builder {
     error: syn::Type,
 }
 
-/// Reads the builder-style client progenitor generated: `Client::<op>() -> builder::<Op>` and each
-/// builder's setters `fn <name><V>(self, value: V) where V: TryInto<T>`.
-fn builders(client: &syn::File) -> anyhow::Result<BTreeMap<String, Builder>> {
-    let mut entry: BTreeMap<String, Ident> = BTreeMap::new();
+/// Reads the builder-style client progenitor generated: `Client::<op>() -> builder::<Op>` (in spec
+/// order, named by progenitor: `move` becomes `move_`) and each builder's setters
+/// `fn <name><V>(self, value: V) where V: TryInto<T>`.
+fn builders(client: &syn::File) -> anyhow::Result<Vec<(Ident, Builder)>> {
+    let mut entry: Vec<(Ident, Ident)> = vec![];
     let mut structs: BTreeMap<String, Builder> = BTreeMap::new();
     for item in &client.items {
         match item {
@@ -137,7 +139,7 @@ fn builders(client: &syn::File) -> anyhow::Result<BTreeMap<String, Builder>> {
                         && p.path.segments.len() == 2
                         && p.path.segments[0].ident == "builder"
                     {
-                        entry.insert(f.sig.ident.to_string(), p.path.segments[1].ident.clone());
+                        entry.push((f.sig.ident.clone(), p.path.segments[1].ident.clone()));
                     }
                 }
             }
@@ -175,12 +177,12 @@ fn builders(client: &syn::File) -> anyhow::Result<BTreeMap<String, Builder>> {
             _ => {}
         }
     }
-    let mut out = BTreeMap::new();
+    let mut out = vec![];
     for (method, builder) in entry {
         let b = structs
             .remove(&builder.to_string())
             .ok_or_else(|| anyhow!("progenitor generated no builder `{builder}` for `{method}`"))?;
-        out.insert(method, b);
+        out.push((method, b));
     }
     Ok(out)
 }
@@ -262,7 +264,7 @@ pub fn vec_item(ty: &syn::Type) -> Option<syn::Type> {
 pub fn operations<'a>(api: &'a OpenAPI, client: &TokenStream) -> anyhow::Result<Vec<Op<'a>>> {
     let file: syn::File =
         syn::parse2(client.clone()).context("progenitor's client did not parse")?;
-    let mut builders = builders(&file)?;
+    let mut builders = builders(&file)?.into_iter();
     let mut ops = vec![];
     for (path, item) in &api.paths.paths {
         let item = item
@@ -273,12 +275,15 @@ pub fn operations<'a>(api: &'a OpenAPI, client: &TokenStream) -> anyhow::Result<
                 .operation_id
                 .clone()
                 .ok_or_else(|| anyhow!("{path} {method}: missing operationId"))?;
-            let fn_name = id.to_snake_case();
-            let builder = builders
-                .remove(&fn_name)
+            let (fn_name, builder) = builders
+                .next()
                 .ok_or_else(|| anyhow!("progenitor generated no method for operation `{id}`"))?;
+            let plain = fn_name.to_string();
+            if plain.trim_end_matches('_') != id.to_snake_case() {
+                bail!("progenitor's method `{plain}` does not match operation `{id}`");
+            }
             let mut op = Op {
-                fn_name: format_ident!("{}", fn_name),
+                fn_name,
                 builder: builder.name.clone(),
                 id,
                 method: method.to_owned(),
@@ -290,6 +295,7 @@ pub fn operations<'a>(api: &'a OpenAPI, client: &TokenStream) -> anyhow::Result<
                 success: builder.success.clone(),
                 error: builder.error.clone(),
                 security: vec![],
+                token_sources: vec![],
             };
             fill(api, &mut op, &item.parameters, &builder)?;
             ops.push(op);
@@ -424,6 +430,12 @@ fn fill(
         .flatten()
         .map(|req| req.keys().cloned().collect())
         .collect();
+    for scheme in op.security.iter().flatten() {
+        let source = token_source(api, scheme).map_err(|e| anyhow!("{where_}: {e}"))?;
+        if !op.token_sources.contains(&source) {
+            op.token_sources.push(source);
+        }
+    }
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::doc::utoipa_path;
-use crate::codegen::ops::{BodyMedia, Op, Place, TokenSource, token_source};
+use crate::codegen::ops::{BodyMedia, Op, Place, TokenSource};
 
 pub fn handler(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
     let name = &op.fn_name;
@@ -15,18 +15,7 @@ pub fn handler(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
     let has_path = op.params.iter().any(|p| p.place == Place::Path);
     let has_query = op.params.iter().any(|p| p.place == Place::Query);
 
-    // Where the token may come from, in the order the spec's security requirements list them.
-    let mut sources: Vec<TokenSource> = vec![];
-    for alternative in &op.security {
-        for scheme in alternative {
-            let source =
-                token_source(api, scheme).map_err(|e| anyhow::anyhow!("{}: {e}", op.where_()))?;
-            if !sources.contains(&source) {
-                sources.push(source);
-            }
-        }
-    }
-    let mut lookups = sources.iter().map(|s| match s {
+    let mut lookups = op.token_sources.iter().map(|s| match s {
         TokenSource::Bearer => quote! { crate::envelope::authorization_token(&headers) },
         TokenSource::Header(h) => quote! { crate::envelope::header_token(&headers, #h) },
     });

@@ -203,14 +203,27 @@ fn trait_method(op: &Op) -> TokenStream {
     }
 }
 
-/// typify writes a schema that only allows `null` (the error envelope's `response`) as a `()` field,
-/// which utoipa documents as "anything". Such fields get `schema_with = null_schema`, so the server's
-/// own document says `type: null` as the spec does.
+/// Fields utoipa cannot document by itself get an attribute that says what the spec says:
+/// - typify writes a schema that only allows `null` (the error envelope's `response`) as a `()`
+///   field, which utoipa documents as "anything": `schema_with = null_schema` makes it `type: null`;
+/// - `format: ipv4` / `ipv6` are `std::net` addresses, which have no `ToSchema`: documented as
+///   strings of that format.
 fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
     use syn::visit_mut::VisitMut;
 
     struct UnitFields(bool);
     impl VisitMut for UnitFields {
+        fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
+            // Only the types utoipa documents (not their builders).
+            let documented = s
+                .attrs
+                .iter()
+                .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema"));
+            if documented {
+                syn::visit_mut::visit_item_struct_mut(self, s);
+            }
+        }
+
         fn visit_field_mut(&mut self, field: &mut syn::Field) {
             if matches!(&field.ty, syn::Type::Tuple(t) if t.elems.is_empty()) {
                 field
@@ -218,7 +231,37 @@ fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
                     .push(syn::parse_quote!(#[schema(schema_with = null_schema)]));
                 self.0 = true;
             }
+            let text = quote!(#field).to_string();
+            for (addr, format) in [("Ipv4Addr", quote!(Ipv4)), ("Ipv6Addr", quote!(Ipv6))] {
+                if text.contains(addr) {
+                    let mut as_string = field.ty.clone();
+                    AddrToString.visit_type_mut(&mut as_string);
+                    let is_vec = text.contains("Vec <");
+                    let attr: syn::Attribute = if is_vec {
+                        syn::parse_quote!(#[schema(value_type = #as_string)])
+                    } else {
+                        syn::parse_quote!(#[schema(value_type = #as_string, format = #format)])
+                    };
+                    field.attrs.push(attr);
+                }
+            }
             syn::visit_mut::visit_field_mut(self, field);
+        }
+    }
+
+    struct AddrToString;
+    impl VisitMut for AddrToString {
+        fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+            if let syn::Type::Path(p) = ty
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Ipv4Addr" || s.ident == "Ipv6Addr")
+            {
+                *ty = syn::parse_quote!(String);
+                return;
+            }
+            syn::visit_mut::visit_type_mut(self, ty);
         }
     }
 
