@@ -3,12 +3,13 @@
 //! - an array query parameter (`ids[]=a&ids[]=b`) is matched pair by pair (progenitor calls
 //!   `to_string` on the `Vec`, which does not compile);
 //! - a form body (`application/x-www-form-urlencoded`) is matched field by field (progenitor matches
-//!   it as JSON, which never matches).
+//!   it as JSON, which never matches);
+//! - a non-JSON answer (`text/csv`) is served as text with its media type (progenitor serves JSON).
 
 use progenitor_impl::Generator;
 use quote::quote;
 
-use super::ops::{self, BodyMedia, Op};
+use super::ops::{self, BodyMedia, Content, Op};
 use super::{Output, client, format_rust, guard_panics};
 use crate::spec::Spec;
 
@@ -47,15 +48,23 @@ fn patch(file: &mut syn::File, operations: &[Op]) {
             let Some(name) = p.path.get_ident().map(ToString::to_string) else {
                 continue;
             };
-            let Some(op) = operations
+            if let Some(op) = operations
                 .iter()
                 .find(|op| format!("{}When", op.builder) == name)
-            else {
-                continue;
-            };
-            for item in &mut imp.items {
-                let syn::ImplItem::Fn(f) = item else { continue };
-                patch_matcher(f, op);
+            {
+                for item in &mut imp.items {
+                    let syn::ImplItem::Fn(f) = item else { continue };
+                    patch_matcher(f, op);
+                }
+            }
+            if let Some(op) = operations
+                .iter()
+                .find(|op| format!("{}Then", op.builder) == name)
+            {
+                for item in &mut imp.items {
+                    let syn::ImplItem::Fn(f) = item else { continue };
+                    patch_answer(f, op);
+                }
             }
         }
     }
@@ -100,4 +109,25 @@ fn patch_matcher(f: &mut syn::ImplItemFn, op: &Op) {
             }))
         });
     }
+}
+
+/// A `Then` method serving a non-JSON answer takes the text and sends it with its media type.
+fn patch_answer(f: &mut syn::ImplItemFn, op: &Op) {
+    let block = quote::ToTokens::to_token_stream(&f.block).to_string();
+    let Some(response) = op.responses.iter().find(|r| {
+        block.contains(&format!("status ({}u16)", r.status))
+            || block.contains(&format!("status({}u16)", r.status))
+    }) else {
+        return;
+    };
+    let Content::Text(media) = &response.content else {
+        return;
+    };
+    let status = proc_macro2::Literal::u16_suffixed(response.status);
+    let name = &f.sig.ident;
+    *f = syn::parse_quote! {
+        pub fn #name(self, value: &str) -> Self {
+            Self(self.0.status(#status).header("content-type", #media).body(value))
+        }
+    };
 }

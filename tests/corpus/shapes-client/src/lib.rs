@@ -28,8 +28,8 @@ pub use auth::{AccessToken, RequestAuth};
 pub use client::{IamportClient, IamportClientBuilder};
 pub use clock::{Clock, SystemClock};
 pub use error::Error;
-pub use generated_client::Client as RawClient;
 #[doc(hidden)]
 pub use generated_client::__contract;
+pub use generated_client::Client as RawClient;
 pub use generated_client::{requests, types};
 pub(crate) use runtime::TokenGrant;

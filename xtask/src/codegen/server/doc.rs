@@ -30,9 +30,23 @@ pub fn utoipa_path(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
             Place::Query => quote!(Query),
             Place::Header => quote!(Header),
         };
-        // utoipa reads "required" off the type: `Option<_>` is optional.
+        // utoipa reads "required" off the type: `Option<_>` is optional (and not nullable: the
+        // spec's optional parameters are left out, not sent as null).
         let schema = p.schema.as_ref();
+        let is_enum = matches!(
+            schema.map(|s| &s.schema_kind),
+            Some(SchemaKind::Type(Type::String(st))) if !st.enumeration.is_empty()
+        );
         let ty = match schema.map(|s| &s.schema_kind) {
+            _ if is_enum => {
+                let ty = &p.ty;
+                let ty = if p.required {
+                    quote!(#ty)
+                } else {
+                    quote!(Option<#ty>)
+                };
+                quote!(inline(#ty))
+            }
             Some(SchemaKind::Type(Type::Array(a))) => {
                 let item = a
                     .items
@@ -46,14 +60,20 @@ pub fn utoipa_path(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
             }
             _ => primitive(schema),
         };
-        let ty = if p.required { ty } else { quote!(Option<#ty>) };
+        let (ty, nullable) = if p.required {
+            (ty, None)
+        } else if is_enum {
+            (ty, Some(quote! { nullable = false, }))
+        } else {
+            (quote!(Option<#ty>), Some(quote! { nullable = false, }))
+        };
         let description = p
             .description
             .as_deref()
             .map(str::trim)
             .map(|d| quote! { description = #d, });
         let constraints = constraints(schema);
-        quote! { (#name = #ty, #place, #description #(#constraints)*) }
+        quote! { (#name = #ty, #place, #description #nullable #(#constraints)*) }
     });
     let request_body = op.body.as_ref().map(|b| {
         let ty = &b.ty;
@@ -133,6 +153,18 @@ fn constraints(schema: Option<&openapiv3::Schema>) -> Vec<TokenStream> {
             }
             if let Some(p) = &s.pattern {
                 out.push(quote! { pattern = #p, });
+            }
+            if let openapiv3::VariantOrUnknownOrEmpty::Item(format) = &s.format {
+                let known = match format {
+                    openapiv3::StringFormat::Date => Some(quote!(Date)),
+                    openapiv3::StringFormat::DateTime => Some(quote!(DateTime)),
+                    openapiv3::StringFormat::Byte => Some(quote!(Byte)),
+                    openapiv3::StringFormat::Binary => Some(quote!(Binary)),
+                    openapiv3::StringFormat::Password => Some(quote!(Password)),
+                };
+                if let Some(known) = known {
+                    out.push(quote! { format = #known, });
+                }
             }
         }
         Some(SchemaKind::Type(Type::Integer(i))) => {

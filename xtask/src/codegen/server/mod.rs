@@ -215,10 +215,9 @@ fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
     impl VisitMut for UnitFields {
         fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
             // Only the types utoipa documents (not their builders).
-            let documented = s
-                .attrs
-                .iter()
-                .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema"));
+            let documented = s.attrs.iter().any(|a| {
+                a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema")
+            });
             if documented {
                 syn::visit_mut::visit_item_struct_mut(self, s);
             }
