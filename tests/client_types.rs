@@ -1,7 +1,9 @@
 //! The client's types (their schemars schemas) say what the spec's component schemas say.
 
 use iamport_client::types;
-use iamport_contract_tests::{canonical, component_differences, component_schemas, spec};
+use iamport_contract_tests::{
+    canonical_at, component_differences, component_schemas, failure_report, spec,
+};
 use serde_json::Map;
 
 /// Rust cannot look a type up by name, so the client's types are listed here; the test checks the
@@ -22,7 +24,7 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
         NaverCashAmountAnnotation,
         NaverCashAmountResponse,
     );
-    let from_spec = component_schemas(&spec()).unwrap();
+    let from_spec = component_schemas(&spec()).unwrap_or_else(|e| panic!("reading the spec: {e}"));
 
     let listed_names: Vec<&str> = listed.iter().map(|(n, _)| *n).collect();
     let missing: Vec<&String> = from_spec
@@ -46,12 +48,18 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
     for (name, root) in &listed {
         // schemars puts nested types under `$defs` of the root schema.
         let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
-        from_client.insert((*name).to_owned(), canonical(root, &resolve).unwrap());
+        let schema = canonical_at(root, &resolve, "#")
+            .unwrap_or_else(|e| panic!("reading the schemars schema of the client's {name}: {e}"));
+        from_client.insert((*name).to_owned(), schema);
     }
     let diffs = component_differences(from_spec, from_client, "client");
     assert!(
         diffs.is_empty(),
-        "the client's types disagree with the spec (run `cargo xtask codegen`?):\n{}",
-        diffs.join("\n")
+        "{}",
+        failure_report(
+            "the client's types disagree with the spec's component schemas",
+            &diffs,
+            "client"
+        )
     );
 }
