@@ -182,6 +182,7 @@ pub const COMPARED_KEYWORDS: &[&str] = &[
     "default",
     "readOnly",
     "writeOnly",
+    "propertyNames",
 ];
 
 /// Schema keywords that change no value's validity, dropped by [`canonical`]: prose and samples
@@ -382,6 +383,13 @@ fn canon(schema: &Value, resolve: Resolve, at: &str, depth: usize) -> Result<Val
             }
         }
     }
+    // object keys are strings: `propertyNames: {type: string}` (utoipa, for maps) says nothing
+    if let Some(names) = s.get("propertyNames") {
+        let names = recurse(names, &["propertyNames"])?;
+        if names != json!({}) && names != json!({"type": ["string"]}) {
+            out.insert("propertyNames".into(), names);
+        }
+    }
     match s.get("items") {
         None => {}
         Some(Value::Array(_)) => {
@@ -482,25 +490,30 @@ fn canon(schema: &Value, resolve: Resolve, at: &str, depth: usize) -> Result<Val
         for (i, member) in members.iter().enumerate() {
             canon_members.push(recurse(member, &[key, &i.to_string()])?);
         }
+        canon_members.sort_by_key(Value::to_string);
+        canon_members.dedup();
+        let disjoint = canon_members
+            .iter()
+            .enumerate()
+            .all(|(i, a)| canon_members[i + 1..].iter().all(|b| disjoint(a, b)));
         let null = json!({"type": ["null"]});
         let with_null = canon_members.contains(&null);
         let rest: Vec<&Value> = canon_members.iter().filter(|m| **m != null).collect();
         let folded = match rest.as_slice() {
+            // members that are sets of values (`const`, `enum`, null): one enum of all their values
+            _ if key == "anyOf" || disjoint => value_union(&canon_members, at)?,
+            _ => None,
+        }
+        .or_else(|| match rest.as_slice() {
             [] => Some(null.clone()),
             [only] if !with_null => Some((*only).clone()),
             // oneOf [X, null] is X-or-null only when X itself refuses null
             [only] if key == "anyOf" || !accepts_null(only) => or_null(only),
             _ => None,
-        };
+        });
         match folded {
             Some(schema) => merge(&mut out, schema, at)?,
             None => {
-                canon_members.sort_by_key(Value::to_string);
-                canon_members.dedup();
-                let disjoint = canon_members
-                    .iter()
-                    .enumerate()
-                    .all(|(i, a)| canon_members[i + 1..].iter().all(|b| disjoint(a, b)));
                 let key = if key == "oneOf" && disjoint {
                     "anyOf"
                 } else {
@@ -574,6 +587,37 @@ fn normalize_enum(out: &mut Map<String, Value>, at: &str) -> Result<(), String> 
         out.insert("enum".into(), Value::Array(kept));
     }
     Ok(())
+}
+
+/// The union of members that only list values (`enum`, from `const` too, or `type: [null]`) as one
+/// schema, as schemars writes a Rust enum whose variants carry doc comments (a oneOf of consts);
+/// `None` when a member says more than its values.
+fn value_union(members: &[Value], at: &str) -> Result<Option<Value>, String> {
+    let mut types = BTreeSet::new();
+    let mut values = vec![];
+    for m in members {
+        let Some(m) = m.as_object() else {
+            return Ok(None);
+        };
+        if m.keys().any(|k| k != "type" && k != "enum") {
+            return Ok(None);
+        }
+        let member_types = m.get("type").and_then(Value::as_array);
+        match m.get("enum").and_then(Value::as_array) {
+            Some(vs) => values.extend(vs.iter().cloned()),
+            None if member_types == Some(&vec![json!("null")]) => values.push(Value::Null),
+            None => return Ok(None),
+        }
+        types.extend(member_types.into_iter().flatten().filter_map(Value::as_str));
+    }
+    values.sort_by_key(Value::to_string);
+    values.dedup();
+    let mut out = Map::from_iter([("enum".to_owned(), Value::Array(values))]);
+    if !types.is_empty() {
+        out.insert("type".into(), json!(types));
+    }
+    normalize_enum(&mut out, at)?;
+    Ok(Some(Value::Object(out)))
 }
 
 /// Whether a canonical schema may accept null (conservative: true when it cannot tell).
