@@ -298,6 +298,53 @@ fn an_option_field_for_a_required_nullable_property_is_accepted_leniency() {
 }
 
 #[test]
+fn an_untagged_enum_for_a_one_of_is_accepted_leniency_in_both_spellings_of_its_option() {
+    let doc = json!({"components": {"schemas": {
+        "Book": {"type": "object", "required": ["pages"], "properties": {"pages": {"type": "integer"}}},
+        "Gadget": {"type": "object", "required": ["volts"], "properties": {"volts": {"type": "number"}}},
+        // the spec's oneOf; schemars writes the untagged enum as anyOf, utoipa as oneOf
+        "Details": {"oneOf": [{"$ref": "#/components/schemas/Book"}, {"$ref": "#/components/schemas/Gadget"}]},
+        "DetailsAnyOf": {"anyOf": [{"$ref": "#/components/schemas/Book"}, {"$ref": "#/components/schemas/Gadget"}]},
+        // an optional, not nullable property of that type
+        "Spec": {"type": "object", "properties": {"details": {"$ref": "#/components/schemas/Details"}}},
+        // `Option<Details>` by schemars and by utoipa
+        "Schemars": {"type": "object", "properties": {"details": {"anyOf": [{"$ref": "#/components/schemas/DetailsAnyOf"}, {"type": "null"}]}}},
+        "Utoipa": {"type": "object", "properties": {"details": {"oneOf": [{"$ref": "#/components/schemas/Details"}, {"type": "null"}]}}},
+    }}});
+    let resolve = |r: &str| r.strip_prefix('#').and_then(|p| doc.pointer(p)).cloned();
+    let schema = |name: &str| {
+        canonical(
+            &json!({"$ref": format!("#/components/schemas/{name}")}),
+            &resolve,
+        )
+        .unwrap()
+    };
+    let named = |s: Value| Map::from_iter([("X".to_owned(), s)]);
+    for side in ["Schemars", "Utoipa"] {
+        assert_eq!(
+            component_differences(named(schema("Spec")), named(schema(side)), side),
+            Vec::<String>::new(),
+            "{side}"
+        );
+    }
+    // the members are still compared
+    let mut other = schema("Schemars");
+    let members = other["properties"]["details"]["anyOf"]
+        .as_array_mut()
+        .expect("Option<untagged enum> is one anyOf list");
+    assert_eq!(members.len(), 3, "{members:?}");
+    let book = members
+        .iter_mut()
+        .find(|m| m["required"] == json!(["pages"]))
+        .unwrap();
+    book["required"] = json!(["pages", "title"]);
+    assert_eq!(
+        component_differences(named(schema("Spec")), named(other), "client").len(),
+        1
+    );
+}
+
+#[test]
 fn what_the_rust_side_does_not_forgive() {
     let rust_option = json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}});
     // required and not nullable: an Option may send null or nothing

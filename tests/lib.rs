@@ -53,9 +53,13 @@
 //! 2. a required property the spec makes nullable, that Rust reads as `Option<T>`: Rust also accepts
 //!    absence (it is read as required before comparing);
 //! 3. an optional property with no `default` in the spec, that Rust reads with `#[serde(default)]`: the
-//!    `default` is how Rust accepts absence (it is dropped before comparing).
+//!    `default` is how Rust accepts absence (it is dropped before comparing);
+//! 4. a `oneOf` that Rust reads as an untagged enum, which schemars writes as `anyOf`: Rust takes the
+//!    first member that matches, so it also accepts a value that matches several (the `anyOf` is read
+//!    as the `oneOf` before comparing; the members are still compared).
 //!
-//! Nothing else is forgiven: a required, non-nullable property that Rust reads as `Option<T>`, a
+//! (1 and 2 read null in either spelling: a `null` type, or a `{type: null}` member of a list.) Nothing
+//! else is forgiven: a required, non-nullable property that Rust reads as `Option<T>`, a
 //! nullable one Rust reads as `T`, or a `default` the spec gives and Rust does not, are differences.
 
 use std::collections::BTreeSet;
@@ -635,13 +639,33 @@ fn accepts_null(s: &Value) -> bool {
             .and_then(Value::as_array)
             .is_none_or(|vs| vs.contains(null))
     };
-    listed("type", &json!("null")) && listed("enum", &Value::Null)
-        || ["not", "anyOf", "oneOf"].iter().any(|k| s.get(k).is_some())
+    let members_may = |key: &str| {
+        s.get(key)
+            .and_then(Value::as_array)
+            .is_none_or(|ms| ms.iter().any(accepts_null))
+    };
+    s.get("not").is_some()
+        || listed("type", &json!("null"))
+            && listed("enum", &Value::Null)
+            && members_may("anyOf")
+            && members_may("oneOf")
 }
 
-/// A canonical schema that accepts what `s` accepts and null, when it can be written without a list.
+/// A canonical schema that accepts what `s` accepts and null, when it can be written without a list
+/// around `s`.
 fn or_null(s: &Value) -> Option<Value> {
     let mut s = s.as_object()?.clone();
+    let null = json!({"type": ["null"]});
+    // a bare list: null is one more member (for oneOf, when no member accepts null already)
+    if s.len() == 1
+        && let Some((key, Value::Array(members))) = s.iter_mut().next()
+        && (key == "anyOf" || key == "oneOf" && !members.iter().any(accepts_null))
+    {
+        members.push(null);
+        members.sort_by_key(Value::to_string);
+        members.dedup();
+        return Some(Value::Object(s));
+    }
     if ["not", "anyOf", "oneOf"].iter().any(|k| s.contains_key(*k)) {
         return None;
     }
@@ -1292,10 +1316,36 @@ fn forgive_in_view(spec: &Value, other: &mut Value) {
     }
 }
 
+/// Whether a canonical schema says null is valid, by its types or by a `{type: [null]}` member.
 fn says_null(s: &Value) -> bool {
+    let null = json!({"type": ["null"]});
     s.get("type")
         .and_then(Value::as_array)
         .is_some_and(|t| t.contains(&json!("null")))
+        || ["anyOf", "oneOf"].iter().any(|k| {
+            s.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|ms| ms.contains(&null))
+        })
+}
+
+/// Takes null out of a canonical schema that says it (see [`says_null`]) beside other values.
+fn strip_null(s: &mut Value) {
+    let null = json!({"type": ["null"]});
+    if s.get("type").is_some_and(|t| *t != json!(["null"])) {
+        for key in ["type", "enum"] {
+            if let Some(Value::Array(vs)) = s.get_mut(key) {
+                vs.retain(|v| !v.is_null() && v != "null");
+            }
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(ms)) = s.get_mut(key)
+            && ms.len() > 2
+        {
+            ms.retain(|m| *m != null);
+        }
+    }
 }
 
 /// THE place where the comparison forgives anything: the Rust side's ways of accepting more than the
@@ -1337,6 +1387,15 @@ fn forgive_rust_leniency(spec: &Value, rust: &mut Value) {
             forgive_rust_leniency(ours, theirs);
         }
     }
+    // 4. an untagged enum (schemars writes it as anyOf) for a oneOf: Rust takes the first member that
+    // matches, so it also accepts a value that matches several
+    if spec.get("oneOf").is_some()
+        && rust.get("oneOf").is_none()
+        && let Some(rust) = rust.as_object_mut()
+        && let Some(members) = rust.remove("anyOf")
+    {
+        rust.insert("oneOf".into(), members);
+    }
     for key in ["anyOf", "oneOf"] {
         if let (Some(Value::Array(ours)), Some(Value::Array(theirs))) =
             (spec.get(key), rust.get_mut(key))
@@ -1373,16 +1432,12 @@ fn option_leniency(
     }
     // `Option<T>`: Rust accepts both absence and null
     match (spec_required, says_null(spec)) {
+        // 1. optional, not nullable: Rust also accepts null
         (false, false) => {
-            // optional, not nullable: Rust also accepts null
-            for key in ["type", "enum"] {
-                if let Some(Value::Array(vs)) = rust.get_mut(key) {
-                    vs.retain(|v| !v.is_null() && v != "null");
-                }
-            }
+            strip_null(rust);
             false
         }
-        // required and nullable: Rust also accepts absence
+        // 2. required and nullable: Rust also accepts absence
         (true, true) => true,
         _ => false,
     }
