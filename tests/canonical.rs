@@ -1,7 +1,10 @@
 //! The rules of the exact reading (tests/lib.rs), one test each, through the functions the contract
 //! tests use: [`canonical`], [`component_differences`], [`contract_view`], [`differences`].
 
-use iamport_contract_tests::{canonical, component_differences, contract_view, differences};
+use iamport_contract_tests::{
+    RustContract, canonical, component_differences, component_differences_for, contract_view,
+    differences,
+};
 use serde_json::{Map, Value, json};
 
 fn no_refs(_: &str) -> Option<Value> {
@@ -375,6 +378,84 @@ fn what_the_rust_side_does_not_forgive() {
     assert_eq!(
         component_differences(one("X", spec), one("X", rust), "client"),
         Vec::<String>::new()
+    );
+}
+
+// ---- what Rust writes: the serde attributes, through schemars' serialize contract ----
+
+fn schemars_of<T: schemars::JsonSchema>(contract: RustContract) -> Value {
+    let settings = schemars::generate::SchemaSettings::default();
+    let settings = match contract {
+        RustContract::Reads => settings,
+        RustContract::Writes => settings.for_serialize(),
+    };
+    let root = serde_json::to_value(settings.into_generator().into_root_schema_for::<T>()).unwrap();
+    let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
+    canonical(&root, &resolve).unwrap()
+}
+
+fn compare<T: schemars::JsonSchema>(spec: Value, contract: RustContract) -> Vec<String> {
+    component_differences_for(
+        one("X", spec),
+        Map::from_iter([("X".to_owned(), schemars_of::<T>(contract))]),
+        "client",
+        contract,
+    )
+}
+
+#[test]
+fn what_rust_writes_is_compared_with_its_serde_attributes() {
+    #[allow(dead_code)]
+    #[derive(schemars::JsonSchema, serde::Serialize, serde::Deserialize)]
+    struct Skipped {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        a: Option<String>,
+    }
+    #[allow(dead_code)]
+    #[derive(schemars::JsonSchema, serde::Serialize, serde::Deserialize)]
+    struct Plain {
+        a: Option<String>,
+    }
+    #[allow(dead_code)]
+    #[derive(schemars::JsonSchema, serde::Serialize, serde::Deserialize)]
+    struct Defaulted {
+        #[serde(default)]
+        a: String,
+    }
+    let optional = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    let required_nullable = json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "string", "nullable": true}}});
+    for contract in [RustContract::Reads, RustContract::Writes] {
+        // skipped when None: never null on the wire, and read leniently
+        assert_eq!(
+            compare::<Skipped>(optional.clone(), contract),
+            Vec::<String>::new()
+        );
+        // always written: allowed for an optional property
+        assert_eq!(
+            compare::<Defaulted>(optional.clone(), contract),
+            Vec::<String>::new()
+        );
+        // written as null when None, present always: what a required nullable property asks
+        assert_eq!(
+            compare::<Plain>(required_nullable.clone(), contract),
+            Vec::<String>::new()
+        );
+    }
+    // an Option written as null for a property the spec does not make nullable
+    assert_eq!(
+        compare::<Plain>(optional.clone(), RustContract::Reads),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        compare::<Plain>(optional, RustContract::Writes),
+        vec![
+            r#"/components/schemas/X/properties/a/type: spec says ["string"], client says ["null","string"]"#
+        ]
+    );
+    // left out when None, for a property the spec requires
+    assert_eq!(
+        compare::<Skipped>(required_nullable, RustContract::Writes),
+        vec![r#"/components/schemas/X/required: spec has ["a"], client has nothing"#]
     );
 }
 

@@ -58,7 +58,19 @@
 //!    first member that matches, so it also accepts a value that matches several (the `anyOf` is read
 //!    as the `oneOf` before comparing; the members are still compared).
 //!
-//! (1 and 2 read null in either spelling: a `null` type, or a `{type: null}` member of a list.) Nothing
+//! (1 and 2 read null in either spelling: a `null` type, or a `{type: null}` member of a list.)
+//!
+//! What Rust writes is a second schema (schemars' `for_serialize` contract: a field is required unless
+//! `skip_serializing_if` may leave it out, an `Option<T>` is still written `[T, null]`), compared with
+//! [`component_differences_for`] and [`RustContract::Writes`]. There, rules 3 and 4 hold, and:
+//!
+//! 5. a property Rust always writes that the spec lets be absent: writing it is allowed (it is read as
+//!    optional before comparing);
+//! 6. an `Option<T>` Rust skips when None, for a property the spec does not make nullable: Rust never
+//!    writes null (its `null` is dropped before comparing).
+//!
+//! So an `Option<T>` without `skip_serializing_if` for an optional, non-nullable property (Rust writes
+//! null) is a difference in what Rust writes, though rule 1 forgives it in what Rust reads. Nothing
 //! else is forgiven: a required, non-nullable property that Rust reads as `Option<T>`, a
 //! nullable one Rust reads as `T`, or a `default` the spec gives and Rust does not, are differences.
 
@@ -1271,17 +1283,38 @@ fn content_view(
     Ok(Value::Object(out))
 }
 
+/// Which half of a Rust type's contract its schema describes: what serde reads (schemars' default
+/// contract, and utoipa's schemas) or what it writes (schemars with `SchemaSettings::for_serialize`,
+/// where a field is required unless `skip_serializing_if` may leave it out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RustContract {
+    Reads,
+    Writes,
+}
+
 /// What differs between the spec's component schemas and another side's (a Rust side: the server's
-/// utoipa document or the client's schemars schemas), as `/components/schemas/<Name>/…` pointers. The
-/// Rust side's leniencies of the module docs are forgiven first.
+/// utoipa document or the client's schemars schemas, describing what serde reads), as
+/// `/components/schemas/<Name>/…` pointers. The Rust side's leniencies of the module docs are
+/// forgiven first.
 pub fn component_differences(
+    from_spec: Map<String, Value>,
+    other: Map<String, Value>,
+    side: &str,
+) -> Vec<String> {
+    component_differences_for(from_spec, other, side, RustContract::Reads)
+}
+
+/// [`component_differences`] for schemas that describe `contract`: what the Rust side reads or what it
+/// writes (module docs, "Absence and null").
+pub fn component_differences_for(
     from_spec: Map<String, Value>,
     mut other: Map<String, Value>,
     side: &str,
+    contract: RustContract,
 ) -> Vec<String> {
     for (name, schema) in other.iter_mut() {
         if let Some(spec_schema) = from_spec.get(name) {
-            forgive_rust_leniency(spec_schema, schema);
+            forgive_rust_leniency(spec_schema, schema, contract);
         }
     }
     differences(
@@ -1294,8 +1327,9 @@ pub fn component_differences(
     .collect()
 }
 
-/// What differs between the spec's [`contract_view`] and a Rust side's (the server's document), by
-/// pointer, the Rust side's leniencies of the module docs forgiven first.
+/// What differs between the spec's [`contract_view`] and a Rust side's (the server's utoipa document,
+/// which describes what serde reads), by pointer, the Rust side's leniencies of the module docs
+/// forgiven first.
 pub fn contract_differences(spec_view: &Value, other_view: &Value, side: &str) -> Vec<String> {
     let mut other = other_view.clone();
     forgive_in_view(spec_view, &mut other);
@@ -1309,7 +1343,7 @@ fn forgive_in_view(spec: &Value, other: &mut Value) {
     for (key, theirs) in other.iter_mut() {
         let Some(ours) = spec.get(key) else { continue };
         if key == "schema" {
-            forgive_rust_leniency(ours, theirs);
+            forgive_rust_leniency(ours, theirs, RustContract::Reads);
         } else {
             forgive_in_view(ours, theirs);
         }
@@ -1348,10 +1382,10 @@ fn strip_null(s: &mut Value) {
     }
 }
 
-/// THE place where the comparison forgives anything: the Rust side's ways of accepting more than the
-/// spec asks (module docs, "Absence and null"), removed from the Rust side's canonical schema `rust`
-/// wherever the spec's schema `spec` is stricter, at every depth.
-fn forgive_rust_leniency(spec: &Value, rust: &mut Value) {
+/// THE place where the comparison forgives anything: the Rust side's ways of saying more than the spec
+/// (module docs, "Absence and null"), removed from the Rust side's canonical schema `rust` wherever the
+/// spec's schema `spec` is stricter, at every depth.
+fn forgive_rust_leniency(spec: &Value, rust: &mut Value, contract: RustContract) {
     let required = |s: &Value| -> BTreeSet<String> {
         s.get("required")
             .and_then(Value::as_array)
@@ -1361,30 +1395,43 @@ fn forgive_rust_leniency(spec: &Value, rust: &mut Value) {
             .collect()
     };
     let (spec_required, rust_required) = (required(spec), required(rust));
-    let mut now_required = vec![];
+    let mut presence = vec![];
     if let (Some(Value::Object(ours)), Some(Value::Object(theirs))) =
         (spec.get("properties"), rust.get_mut("properties"))
     {
         for (name, theirs) in theirs.iter_mut() {
             let Some(ours) = ours.get(name) else { continue };
-            if option_leniency(
+            let is_required = presence_leniency(
                 ours,
                 theirs,
                 spec_required.contains(name),
                 rust_required.contains(name),
-            ) {
-                now_required.push(name.clone());
-            }
-            forgive_rust_leniency(ours, theirs);
+                contract,
+            );
+            presence.push((name.clone(), is_required));
+            forgive_rust_leniency(ours, theirs, contract);
         }
     }
-    if !now_required.is_empty() {
-        let all: BTreeSet<String> = rust_required.into_iter().chain(now_required).collect();
-        rust["required"] = json!(all);
+    let now: BTreeSet<String> = rust_required
+        .iter()
+        .filter(|n| !presence.iter().any(|(p, r)| p == *n && !r))
+        .cloned()
+        .chain(presence.iter().filter(|(_, r)| *r).map(|(p, _)| p.clone()))
+        .collect();
+    if now != rust_required {
+        match rust.as_object_mut() {
+            Some(rust) if now.is_empty() => {
+                rust.remove("required");
+            }
+            Some(rust) => {
+                rust.insert("required".into(), json!(now));
+            }
+            None => {}
+        }
     }
     for key in ["items", "additionalProperties", "not"] {
         if let (Some(ours), Some(theirs)) = (spec.get(key), rust.get_mut(key)) {
-            forgive_rust_leniency(ours, theirs);
+            forgive_rust_leniency(ours, theirs, contract);
         }
     }
     // 4. an untagged enum (schemars writes it as anyOf) for a oneOf: Rust takes the first member that
@@ -1402,44 +1449,57 @@ fn forgive_rust_leniency(spec: &Value, rust: &mut Value) {
             && ours.len() == theirs.len()
         {
             for (ours, theirs) in ours.iter().zip(theirs.iter_mut()) {
-                forgive_rust_leniency(ours, theirs);
+                forgive_rust_leniency(ours, theirs, contract);
             }
         }
     }
 }
 
-/// The rule for one property present on both sides (module docs, "Absence and null"). Returns
+/// The rules for one property present on both sides (module docs, "Absence and null"). Returns
 /// whether the Rust side's property is to be read as required.
-fn option_leniency(
+fn presence_leniency(
     spec: &Value,
     rust: &mut Value,
     spec_required: bool,
     rust_required: bool,
+    contract: RustContract,
 ) -> bool {
-    if rust_required {
-        return false; // Rust insists on presence: nothing lenient to forgive
-    }
-    // serde `default`: how Rust accepts the absence of a property the spec leaves optional
+    // 3. serde `default`: how Rust accepts the absence of a property the spec leaves optional
     if !spec_required
         && spec.get("default").is_none()
         && let Some(rust) = rust.as_object_mut()
     {
         rust.remove("default");
     }
-    let only_null = rust.get("type") == Some(&json!(["null"]));
-    if !says_null(rust) || only_null {
-        return false;
-    }
-    // `Option<T>`: Rust accepts both absence and null
-    match (spec_required, says_null(spec)) {
-        // 1. optional, not nullable: Rust also accepts null
-        (false, false) => {
-            strip_null(rust);
+    let option = says_null(rust) && rust.get("type") != Some(&json!(["null"]));
+    match contract {
+        RustContract::Reads => {
+            if rust_required || !option {
+                return rust_required; // Rust insists on presence, or reads no Option here
+            }
+            // `Option<T>`: Rust reads both absence and null
+            match (spec_required, says_null(spec)) {
+                // 1. optional, not nullable: Rust also accepts null
+                (false, false) => {
+                    strip_null(rust);
+                    false
+                }
+                // 2. required and nullable: Rust also accepts absence
+                (true, true) => true,
+                _ => false,
+            }
+        }
+        RustContract::Writes => {
+            // 5. always written, though the spec lets it be absent: writing it is allowed
+            if rust_required {
+                return spec_required;
+            }
+            // 6. an `Option<T>` skipped when None (`skip_serializing_if`): null is never written
+            if option && !says_null(spec) {
+                strip_null(rust);
+            }
             false
         }
-        // 2. required and nullable: Rust also accepts absence
-        (true, true) => true,
-        _ => false,
     }
 }
 
@@ -1528,9 +1588,9 @@ pub fn hint(difference: &str, side: &str, fresh: bool) -> String {
     {
         return format!(
             "absence and null: the spec's `required` and `nullable` against the Rust field (`T`, \
-             `Option<T>`, serde `default`); the comparison already forgives the Rust leniencies listed \
-             in tests/lib.rs's module docs, so this is a real mismatch: {generator} maps this property \
-             otherwise than the spec says"
+             `Option<T>`, serde `default` and `skip_serializing_if`); the comparison already \
+             forgives the Rust leniencies listed in tests/lib.rs's module docs, so this is a real \
+             mismatch: {generator} maps this property otherwise than the spec says"
         );
     }
     if last == "format" {
