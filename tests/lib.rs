@@ -31,7 +31,13 @@
 //!   enums, or a required tag property with disjoint values);
 //! - 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` beside `minimum`/`maximum` is 2020-12's number;
 //! - defaults that say nothing are dropped: `additionalProperties: true` or `{}`, `items: {}`, empty
-//!   `properties` and `required`, `uniqueItems`/`readOnly`/`writeOnly: false`, `nullable: false`.
+//!   `properties` and `required`, `uniqueItems`/`readOnly`/`writeOnly: false`, `nullable: false`,
+//!   `propertyNames: {type: string}`;
+//! - a `oneOf`/`anyOf` of members that only list values (schemars' spelling of an enum whose variants
+//!   have doc comments: a oneOf of consts) is one `enum` of all their values.
+//!
+//! Extensions (`x-…`) are errors too, but for those in [`KNOWN_EXTENSIONS`], each listed with why it
+//! says nothing about the wire.
 //!
 //! # Absence and null
 //!
@@ -39,14 +45,19 @@
 //! property be absent?) and `nullable` (may it be null?). The canonical form keeps them apart: a
 //! property that is optional is never read as nullable, nor the other way round.
 //!
-//! The Rust side cannot always say as little as the spec: serde reads an `Option<T>` field as absent or
-//! null alike, and schemars and utoipa write every `Option<T>` field as not required and `[T, null]`,
-//! whatever its serde attributes; a field with `#[serde(default)]` is written as not required, with the
-//! `default` (schemars). Its serde attributes (`skip_serializing_if = "Option::is_none"`, `default`) decide
-//! what it sends, and the schema cannot show them. So the comparison of the spec with a Rust side forgives,
-//! in one place (`forgive_rust_leniency`, used by [`component_differences`] and [`contract_differences`]),
-//! exactly these leniencies, each of which accepts a value the spec forbids and never refuses one it
-//! allows:
+//! The Rust side cannot always say as little as the spec. serde reads an `Option<T>` field as absent
+//! or null alike, and schemars and utoipa write every `Option<T>` field as not required and
+//! `[T, null]`; a field with `#[serde(default)]` is not required, and schemars writes its `default`.
+//! What a type reads is one schema (schemars' default contract, and utoipa's); what it writes is
+//! another (schemars' `for_serialize` contract, where a field is required unless `skip_serializing_if`
+//! may leave it out). The comparison of the spec with a Rust side forgives, in one place
+//! (`forgive_rust_leniency`, used by [`component_differences`], [`component_differences_for`] and
+//! [`contract_differences`]), exactly the following; each lets Rust accept a value the spec forbids,
+//! or write less than it may, and none lets it refuse a value the spec allows. (One lets it write a
+//! value the spec forbids: rule 4, when a value Rust writes for one member of a `oneOf` matches
+//! another member too; that takes members of the spec's `oneOf` that overlap.)
+//!
+//! In what Rust reads ([`RustContract::Reads`]):
 //!
 //! 1. an optional property the spec does not make nullable, that Rust reads as `Option<T>`: Rust also
 //!    accepts null (its `null` is dropped before comparing);
@@ -60,9 +71,8 @@
 //!
 //! (1 and 2 read null in either spelling: a `null` type, or a `{type: null}` member of a list.)
 //!
-//! What Rust writes is a second schema (schemars' `for_serialize` contract: a field is required unless
-//! `skip_serializing_if` may leave it out, an `Option<T>` is still written `[T, null]`), compared with
-//! [`component_differences_for`] and [`RustContract::Writes`]. There, rules 3 and 4 hold, and:
+//! In what Rust writes ([`RustContract::Writes`]; an `Option<T>` is still written `[T, null]` there),
+//! rules 3 and 4, and:
 //!
 //! 5. a property Rust always writes that the spec lets be absent: writing it is allowed (it is read as
 //!    optional before comparing);
@@ -400,6 +410,9 @@ fn canon(schema: &Value, resolve: Resolve, at: &str, depth: usize) -> Result<Val
     }
     match s.get("additionalProperties") {
         None | Some(Value::Bool(true)) => {}
+        Some(Value::Bool(false)) => {
+            out.insert("additionalProperties".into(), Value::Bool(false));
+        }
         Some(extra) => {
             let extra = recurse(extra, &["additionalProperties"])?;
             if extra != json!({}) {
@@ -1591,6 +1604,13 @@ pub fn hint(difference: &str, side: &str, fresh: bool) -> String {
              `Option<T>`, serde `default` and `skip_serializing_if`); the comparison already \
              forgives the Rust leniencies listed in tests/lib.rs's module docs, so this is a real \
              mismatch: {generator} maps this property otherwise than the spec says"
+        );
+    }
+    if last == "default" {
+        return format!(
+            "default: a default of the spec reaches Rust as `#[serde(default = …)]`, and the \
+             server's document as `#[schema(default = …)]` / `#[param(default = …)]`; {generator} \
+             writes another default here, or none"
         );
     }
     if last == "format" {
