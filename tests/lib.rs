@@ -1749,6 +1749,9 @@ mod tests {
         let format =
             r#"/components/schemas/X/properties/n/format: spec says "int64", client says "uint64""#;
         assert!(hint(format, "client", true).starts_with("format:"));
+        let default =
+            r#"/components/schemas/X/properties/n/default: spec has 20, server has nothing"#;
+        assert!(hint(default, "server", true).starts_with("default:"));
         let scheme =
             r#"/securitySchemes/bearerAuth/scheme: spec says "bearer", server says "basic""#;
         assert!(hint(scheme, "server", true).contains("header"));
