@@ -348,6 +348,18 @@ fn an_untagged_enum_for_a_one_of_is_accepted_leniency_in_both_spellings_of_its_o
 }
 
 #[test]
+fn f64_for_a_number_without_format_is_accepted_and_no_other_format() {
+    let spec = json!({"type": "object", "required": ["n", "i"], "properties": {
+        "n": {"type": "number"}, "i": {"type": "integer"}}});
+    let rust = json!({"type": "object", "required": ["n", "i"], "properties": {
+        "n": {"type": "number", "format": "double"}, "i": {"type": "integer", "format": "int64"}}});
+    assert_eq!(
+        component_differences(one("X", spec), one("X", rust), "server"),
+        vec![r#"/components/schemas/X/properties/i/format: spec has nothing, server has "int64""#]
+    );
+}
+
+#[test]
 fn what_the_rust_side_does_not_forgive() {
     let rust_option = json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}});
     // required and not nullable: an Option may send null or nothing

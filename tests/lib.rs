@@ -79,6 +79,12 @@
 //! 6. an `Option<T>` Rust skips when None, for a property the spec does not make nullable: Rust never
 //!    writes null (its `null` is dropped before comparing).
 //!
+//! And in both:
+//!
+//! 7. `format: double` where the spec says `type: number` with no format: f64 is how Rust reads any
+//!    JSON number, and schemars and utoipa name it `double` (an annotation JSON Schema does not check).
+//!    No other format is forgiven: `int64` for an `integer` without format is a narrower range.
+//!
 //! So an `Option<T>` without `skip_serializing_if` for an optional, non-nullable property (Rust writes
 //! null) is a difference in what Rust writes, though rule 1 forgives it in what Rust reads. Nothing
 //! else is forgiven: a required, non-nullable property that Rust reads as `Option<T>`, a
@@ -1442,6 +1448,17 @@ fn forgive_rust_leniency(spec: &Value, rust: &mut Value, contract: RustContract)
             None => {}
         }
     }
+    // 7. f64 for a number the spec gives no format: schemars and utoipa name it `double`
+    if spec.get("format").is_none()
+        && spec
+            .get("type")
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.contains(&json!("number")))
+        && rust.get("format") == Some(&json!("double"))
+        && let Some(rust) = rust.as_object_mut()
+    {
+        rust.remove("format");
+    }
     for key in ["items", "additionalProperties", "not"] {
         if let (Some(ours), Some(theirs)) = (spec.get(key), rust.get_mut(key)) {
             forgive_rust_leniency(ours, theirs, contract);
@@ -1604,6 +1621,13 @@ pub fn hint(difference: &str, side: &str, fresh: bool) -> String {
              `Option<T>`, serde `default` and `skip_serializing_if`); the comparison already \
              forgives the Rust leniencies listed in tests/lib.rs's module docs, so this is a real \
              mismatch: {generator} maps this property otherwise than the spec says"
+        );
+    }
+    if segments.len() == 4 && segments[1] == "components" {
+        return format!(
+            "named schemas: one side names a schema the other does not; {generator} names its own \
+             types (a newtype for a constrained property, say) in its document, and a spec schema \
+             needs a type of the same name"
         );
     }
     if last == "default" {
