@@ -533,6 +533,10 @@ fn the_contract_view_reads_every_field_of_an_operation() {
         "{err}"
     );
 
+    // a document without components is read
+    let bare = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}});
+    assert!(contract_view(&bare).is_ok());
+
     let with_param = |p: Value| {
         let mut d = doc(None, None);
         d["paths"]["/x"]["get"]["parameters"] = json!([p]);

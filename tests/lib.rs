@@ -998,20 +998,22 @@ pub fn contract_view(doc: &Value) -> Result<Value, String> {
         )?;
         servers.push(json!({"url": server["url"], "variables": server.get("variables")}));
     }
-    fields(
-        &doc["components"],
-        "#/components",
-        "the components object",
-        &[
-            "schemas",
-            "securitySchemes",
-            "responses",
-            "parameters",
-            "requestBodies",
-            "headers",
-        ],
-        &["examples"],
-    )?;
+    if let Some(components) = top.get("components") {
+        fields(
+            components,
+            "#/components",
+            "the components object",
+            &[
+                "schemas",
+                "securitySchemes",
+                "responses",
+                "parameters",
+                "requestBodies",
+                "headers",
+            ],
+            &["examples"],
+        )?;
+    }
     let global_security = top.get("security");
 
     let mut paths = Map::new();
