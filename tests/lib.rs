@@ -1660,9 +1660,16 @@ fn in_operation_field(segments: &[&str]) -> bool {
     !segments.contains(&"schema") && segments.get(1) == Some(&"paths")
 }
 
-/// A failure message: the differences, grouped under the hint that points to their cause.
+/// A failure message: the differences between spec/iamport.yaml and a side of this workspace
+/// ("server" or "client"), grouped under the hint that points to their cause.
 pub fn failure_report(what: &str, diffs: &[String], side: &str) -> String {
     let fresh = generated_from_current_spec(side).unwrap_or(true);
+    failure_report_with(what, diffs, side, fresh)
+}
+
+/// [`failure_report`] for code generated from another spec (a corpus spec, say): `fresh` tells
+/// whether that code was made from the spec as it is now.
+pub fn failure_report_with(what: &str, diffs: &[String], side: &str, fresh: bool) -> String {
     let mut groups: Vec<(String, Vec<&String>)> = vec![];
     for d in diffs {
         let h = hint(d, side, fresh);
