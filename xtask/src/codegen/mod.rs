@@ -3,6 +3,7 @@
 mod client;
 mod facade;
 mod httpmock;
+mod newtypes;
 mod ops;
 mod server;
 mod types_patch;

@@ -94,17 +94,7 @@ pub mod types {
         }
     }
     ///`ExportItemsKind`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ExportItemsKind(::std::string::String);
     impl ::std::ops::Deref for ExportItemsKind {
@@ -370,17 +360,7 @@ pub mod types {
         }
     }
     ///`ListItemsTier`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListItemsTier(::std::string::String);
     impl ::std::ops::Deref for ListItemsTier {
@@ -460,17 +440,7 @@ pub mod types {
         }
     }
     ///`NewItemName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct NewItemName(::std::string::String);
     impl ::std::ops::Deref for NewItemName {
@@ -1761,6 +1731,42 @@ pub mod types {
             }
         }
     }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for ExportItemsKind {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ExportItemsKind".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "maxLength" : 16u64 })
+        }
+    }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for ListItemsTier {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListItemsTier".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "maxLength" : 3u64 })
+        }
+    }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for NewItemName {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "NewItemName".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "minLength" : 1u64 })
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Shapes
@@ -1985,14 +1991,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/auth/token", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2059,14 +2059,8 @@ pub mod builder {
             let Self { client, since } = self;
             let since = since.map_err(Error::InvalidRequest)?;
             let url = format!("{}/events", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2133,14 +2127,8 @@ pub mod builder {
                 .and_then(|v| types::NewItem::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2225,14 +2213,8 @@ pub mod builder {
             let url = format!(
                 "{}/items/{}", client.baseurl, encode_path(& id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = tier {
                 header_map.append("Tier", value.to_string().try_into()?);
             }
@@ -2325,14 +2307,8 @@ pub mod builder {
             let url = format!(
                 "{}/items/{}/tags", client.baseurl, encode_path(& id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2408,14 +2384,8 @@ pub mod builder {
             let url = format!(
                 "{}/keywords/{}", client.baseurl, encode_path(& type_.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2473,14 +2443,8 @@ pub mod builder {
             let url = format!(
                 "{}/kinds/{}/export", client.baseurl, encode_path(& kind.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
@@ -2640,14 +2604,8 @@ pub mod builder {
             let url = format!(
                 "{}/kinds/{}/items", client.baseurl, encode_path(& kind.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = tier {
                 header_map.append("Tier", value.to_string().try_into()?);
             }

@@ -265,6 +265,7 @@ fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
     }
 
     let mut file: syn::File = syn::parse2(types).context("typify's types did not parse")?;
+    super::newtypes::patch_items(&mut file.items, true);
     let mut visitor = UnitFields(false);
     visitor.visit_file_mut(&mut file);
     let null_schema = visitor.0.then(|| {
