@@ -1,6 +1,8 @@
 //! The client's types (their schemars schemas) say what the spec's component schemas say.
 
-use iamport_contract_tests::{canonical, component_differences, component_schemas, spec};
+use iamport_contract_tests::{
+    RustContract, canonical_at, component_differences_for, component_schemas, failure_report, spec,
+};
 use serde_json::Map;
 
 #[test]
@@ -8,7 +10,7 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
     // The generated client lists its type for each component schema of the spec it was generated
     // from; a schema added to or removed from the spec without regenerating shows here too.
     let listed = iamport_client::__contract::component_schemas();
-    let from_spec = component_schemas(&spec()).unwrap();
+    let from_spec = component_schemas(&spec()).unwrap_or_else(|e| panic!("reading the spec: {e}"));
 
     let listed_names: Vec<&str> = listed.iter().map(|(n, _)| *n).collect();
     let missing: Vec<&String> = from_spec
@@ -28,17 +30,26 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
         "client types for schemas that are not in the spec (run `cargo xtask codegen`): {extra:?}"
     );
 
+    // `schema_for!` is schemars' default contract: what serde reads. (What it writes would take the
+    // generated list to carry `SchemaSettings::default().for_serialize()` schemas too, compared with
+    // `RustContract::Writes`.)
     let mut from_client = Map::new();
     for (name, schema) in &listed {
-        let root = serde_json::to_value(schema).unwrap();
+        let root = serde_json::to_value(schema).expect("a schema serializes");
         // schemars puts nested types under `$defs` of the root schema.
         let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
-        from_client.insert((*name).to_owned(), canonical(&root, &resolve).unwrap());
+        let schema = canonical_at(&root, &resolve, "#")
+            .unwrap_or_else(|e| panic!("reading the schemars schema of the client's {name}: {e}"));
+        from_client.insert((*name).to_owned(), schema);
     }
-    let diffs = component_differences(from_spec, from_client, "client");
+    let diffs = component_differences_for(from_spec, from_client, "client", RustContract::Reads);
     assert!(
         diffs.is_empty(),
-        "the client's types disagree with the spec:\n{}",
-        diffs.join("\n")
+        "{}",
+        failure_report(
+            "what the client's types read disagrees with the spec's component schemas",
+            &diffs,
+            "client"
+        )
     );
 }
