@@ -30,26 +30,36 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
         "client types for schemas that are not in the spec (run `cargo xtask codegen`): {extra:?}"
     );
 
-    // `schema_for!` is schemars' default contract: what serde reads. (What it writes would take the
-    // generated list to carry `SchemaSettings::default().for_serialize()` schemas too, compared with
-    // `RustContract::Writes`.)
-    let mut from_client = Map::new();
-    for (name, schema) in &listed {
-        let root = serde_json::to_value(schema).expect("a schema serializes");
-        // schemars puts nested types under `$defs` of the root schema.
-        let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
-        let schema = canonical_at(&root, &resolve, "#")
-            .unwrap_or_else(|e| panic!("reading the schemars schema of the client's {name}: {e}"));
-        from_client.insert((*name).to_owned(), schema);
+    // What the types read (schemars' default contract) and what they write (`for_serialize`).
+    for (contract, schemas, what) in [
+        (RustContract::Reads, listed, "read"),
+        (
+            RustContract::Writes,
+            iamport_client::__contract::component_schemas_written(),
+            "write",
+        ),
+    ] {
+        let mut from_client = Map::new();
+        for (name, schema) in &schemas {
+            let root = serde_json::to_value(schema).expect("a schema serializes");
+            // schemars puts nested types under `$defs` of the root schema.
+            let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
+            let schema = canonical_at(&root, &resolve, "#").unwrap_or_else(|e| {
+                panic!("reading the schemars schema of the client's {name}: {e}")
+            });
+            from_client.insert((*name).to_owned(), schema);
+        }
+        let diffs = component_differences_for(from_spec.clone(), from_client, "client", contract);
+        assert!(
+            diffs.is_empty(),
+            "{}",
+            failure_report(
+                &format!(
+                    "what the client's types {what} disagrees with the spec's component schemas"
+                ),
+                &diffs,
+                "client"
+            )
+        );
     }
-    let diffs = component_differences_for(from_spec, from_client, "client", RustContract::Reads);
-    assert!(
-        diffs.is_empty(),
-        "{}",
-        failure_report(
-            "what the client's types read disagrees with the spec's component schemas",
-            &diffs,
-            "client"
-        )
-    );
 }

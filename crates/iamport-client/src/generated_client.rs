@@ -1266,6 +1266,7 @@ pub mod requests {
 #[doc(hidden)]
 pub mod __contract {
     use super::types;
+    /// What each type reads (deserializes).
     pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
         vec![
             ("AuthAnnotation", schemars::schema_for!(types::AuthAnnotation)),
@@ -1276,6 +1277,27 @@ pub mod __contract {
             schemars::schema_for!(types::NaverCashAmountAnnotation)),
             ("NaverCashAmountResponse",
             schemars::schema_for!(types::NaverCashAmountResponse))
+        ]
+    }
+    /// What each type writes (serializes).
+    pub fn component_schemas_written() -> Vec<(&'static str, schemars::Schema)> {
+        vec![
+            ("AuthAnnotation", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::AuthAnnotation > ()), ("AuthResponse",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::AuthResponse > ()),
+            ("ErrorResponse", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::ErrorResponse > ()), ("GetTokenRequest",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::GetTokenRequest > ()),
+            ("NaverCashAmountAnnotation", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::NaverCashAmountAnnotation > ()), ("NaverCashAmountResponse",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::NaverCashAmountResponse >
+            ())
         ]
     }
 }

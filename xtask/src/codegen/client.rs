@@ -6,7 +6,7 @@ use heck::ToPascalCase;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::{format_ident, quote};
 
-use super::{Output, facade, format_rust, guard_panics, newtypes, ops, types_patch};
+use super::{Output, defaults, facade, format_rust, guard_panics, newtypes, ops, types_patch};
 use crate::spec::Spec;
 
 pub const PATH: &str = "crates/iamport-client/src/generated_client.rs";
@@ -36,6 +36,14 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
     let mut file: syn::File = syn::parse2(tokens)?;
     types_patch::patch(&mut file);
     newtypes::patch(&mut file, false);
+    for item in &mut file.items {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "types"
+            && let Some((_, items)) = &mut m.content
+        {
+            defaults::patch_items(&spec.openapi, items, false);
+        }
+    }
     drop_api_version_header(&mut file);
     let structs = facade::structs(&file);
     let methods = facade::generate(&operations, &structs)?;
@@ -65,6 +73,21 @@ fn component_types(spec: &Spec, structs: &facade::Structs) -> proc_macro2::Token
         .map(|name| {
             let ty = format_ident!("{}", name.to_pascal_case());
             quote! { (#name, schemars::schema_for!(types::#ty)) }
+        })
+        .collect::<Vec<_>>();
+    let written = spec
+        .openapi
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|name| {
+            let ty = format_ident!("{}", name.to_pascal_case());
+            quote! {
+                (#name, schemars::generate::SchemaSettings::default()
+                    .for_serialize()
+                    .into_generator()
+                    .into_root_schema_for::<types::#ty>())
+            }
         });
     quote! {
         /// For the workspace's contract tests: each component schema of the spec and the schema of
@@ -72,8 +95,13 @@ fn component_types(spec: &Spec, structs: &facade::Structs) -> proc_macro2::Token
         #[doc(hidden)]
         pub mod __contract {
             use super::types;
+            /// What each type reads (deserializes).
             pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
                 vec![#(#entries),*]
+            }
+            /// What each type writes (serializes).
+            pub fn component_schemas_written() -> Vec<(&'static str, schemars::Schema)> {
+                vec![#(#written),*]
             }
         }
     }

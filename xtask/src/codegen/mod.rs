@@ -1,6 +1,7 @@
 //! `cargo xtask codegen`: everything generated from the spec, one module per output.
 
 mod client;
+mod defaults;
 mod facade;
 mod httpmock;
 mod newtypes;

@@ -432,6 +432,7 @@ pub mod types {
         pub name: NewItemName,
         pub price: f64,
         #[serde(default)]
+        #[schemars(extend("default" = 0))]
         pub stock: i32,
     }
     impl NewItem {
@@ -507,6 +508,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[non_exhaustive]
+    #[schemars(extend("default" = "asc"))]
     pub enum Sort {
         #[serde(rename = "asc")]
         Asc,
@@ -3364,6 +3366,7 @@ pub mod requests {
 #[doc(hidden)]
 pub mod __contract {
     use super::types;
+    /// What each type reads (deserializes).
     pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
         vec![
             ("Book", schemars::schema_for!(types::Book)), ("Details",
@@ -3383,6 +3386,48 @@ pub mod __contract {
             schemars::schema_for!(types::Token)), ("TokenEnvelope",
             schemars::schema_for!(types::TokenEnvelope)), ("TokenRequest",
             schemars::schema_for!(types::TokenRequest))
+        ]
+    }
+    /// What each type writes (serializes).
+    pub fn component_schemas_written() -> Vec<(&'static str, schemars::Schema)> {
+        vec![
+            ("Book", schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Book > ()), ("Details",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Details > ()),
+            ("ErrorEnvelope", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::ErrorEnvelope > ()), ("Event",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Event > ()), ("Gadget",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Gadget > ()), ("Item",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Item > ()),
+            ("ItemEnvelope", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::ItemEnvelope > ()), ("ItemListEnvelope",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::ItemListEnvelope > ()),
+            ("Keywords", schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Keywords > ()), ("Kind",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Kind > ()), ("Label",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Label > ()), ("NewItem",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::NewItem > ()), ("Sort",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Sort > ()), ("TagForm",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::TagForm > ()), ("Token",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Token > ()),
+            ("TokenEnvelope", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::TokenEnvelope > ()), ("TokenRequest",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::TokenRequest > ())
         ]
     }
 }

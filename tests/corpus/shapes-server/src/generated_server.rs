@@ -432,6 +432,8 @@ pub mod types {
         pub name: NewItemName,
         pub price: f64,
         #[serde(default)]
+        #[schemars(extend("default" = 0))]
+        #[schema(default = json!(0))]
         pub stock: i32,
     }
     impl NewItem {
@@ -508,6 +510,8 @@ pub mod types {
         schemars::JsonSchema,
         utoipa::ToSchema
     )]
+    #[schemars(extend("default" = "asc"))]
+    #[schema(default = json!("asc"))]
     pub enum Sort {
         #[serde(rename = "asc")]
         Asc,
@@ -2888,6 +2892,20 @@ impl utoipa::Modify for SecuritySchemes {
         use utoipa::openapi::security::{
             ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
         };
+        crate::envelope::document_parameter_default(
+            openapi,
+            "/kinds/{kind}/items",
+            "get",
+            "limit",
+            ::serde_json::json!(20),
+        );
+        crate::envelope::document_parameter_default(
+            openapi,
+            "/kinds/{kind}/items",
+            "get",
+            "sort",
+            ::serde_json::json!("asc"),
+        );
         let components = openapi.components.get_or_insert_with(Default::default);
         components
             .add_security_scheme(
