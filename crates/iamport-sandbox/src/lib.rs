@@ -45,12 +45,27 @@ impl Sandbox {
     }
 }
 
-fn error(message: &str) -> ErrorResponse {
-    ErrorResponse {
-        code: ERROR_CODE,
-        message: message.to_owned(),
-        response: (),
-    }
+fn error(message: &str) -> Option<ErrorResponse> {
+    built(ErrorResponse::builder().code(ERROR_CODE).message(message))
+}
+
+/// A value from its builder. The builders leave out optional fields, so a field the spec adds as
+/// optional needs no change here; `None` (logged) when a required field was not set: the spec
+/// gained one that this sandbox does not know yet.
+fn built<T, B>(builder: B) -> Option<T>
+where
+    B: TryInto<T>,
+    B::Error: std::fmt::Display,
+{
+    builder
+        .try_into()
+        .inspect_err(|e| {
+            tracing::error!(
+                "the sandbox cannot build {}: {e}",
+                std::any::type_name::<T>()
+            )
+        })
+        .ok()
 }
 
 impl IamportApi for Sandbox {
@@ -65,20 +80,21 @@ impl IamportApi for Sandbox {
             .get(&body.imp_key)
             .is_some_and(|secret| *secret == body.imp_secret);
         if !known {
-            return GetTokenResponse::Unauthorized(error(
-                "인증에 실패하였습니다. API키와 secret을 확인하세요.",
-            ));
+            return error("인증에 실패하였습니다. API키와 secret을 확인하세요.").map_or(
+                GetTokenResponse::NotImplemented,
+                GetTokenResponse::Unauthorized,
+            );
         }
         let issued = self.tokens.issue(&body.imp_key);
-        GetTokenResponse::Ok(AuthResponse {
-            code: 0,
-            message: None,
-            response: Some(AuthAnnotation {
-                access_token: issued.access_token,
-                now: issued.now,
-                expired_at: issued.expired_at,
-            }),
-        })
+        let annotation = built::<AuthAnnotation, _>(
+            AuthAnnotation::builder()
+                .access_token(issued.access_token)
+                .now(issued.now)
+                .expired_at(issued.expired_at),
+        );
+        annotation
+            .and_then(|a| built(AuthResponse::builder().code(0).response(Some(a))))
+            .map_or(GetTokenResponse::NotImplemented, GetTokenResponse::Ok)
     }
 
     async fn query_cash_amount(
@@ -87,22 +103,30 @@ impl IamportApi for Sandbox {
         input: inputs::QueryCashAmount,
     ) -> QueryCashAmountResponse {
         match self.payments.get(input.imp_uid.as_str()) {
-            None => QueryCashAmountResponse::NotFound(error("존재하지 않는 결제정보입니다")),
-            Some(NaverAnswer::NotNaverPay { pg_provider }) => {
-                QueryCashAmountResponse::BadRequest(error(&format!(
-                    "네이버페이 결제형 거래가 아닙니다. (pg_provider: {pg_provider})"
-                )))
-            }
-            Some(NaverAnswer::NaverBroken) => QueryCashAmountResponse::InternalServerError(error(
-                "네이버페이 응답이 올바르지 않습니다.",
-            )),
-            Some(NaverAnswer::CashAmount(amount)) => {
-                QueryCashAmountResponse::Ok(NaverCashAmountResponse {
-                    code: 0,
-                    message: None,
-                    response: Some(amount.clone()),
-                })
-            }
+            None => error("존재하지 않는 결제정보입니다").map_or(
+                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::NotFound,
+            ),
+            Some(NaverAnswer::NotNaverPay { pg_provider }) => error(&format!(
+                "네이버페이 결제형 거래가 아닙니다. (pg_provider: {pg_provider})"
+            ))
+            .map_or(
+                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::BadRequest,
+            ),
+            Some(NaverAnswer::NaverBroken) => error("네이버페이 응답이 올바르지 않습니다.").map_or(
+                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::InternalServerError,
+            ),
+            Some(NaverAnswer::CashAmount(amount)) => built(
+                NaverCashAmountResponse::builder()
+                    .code(0)
+                    .response(Some(amount.clone())),
+            )
+            .map_or(
+                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::Ok,
+            ),
         }
     }
 }

@@ -203,6 +203,61 @@ fn trait_method(op: &Op) -> TokenStream {
     }
 }
 
+/// typify names the inline schemas of a component's properties (`PaymentStatus` for an inline enum,
+/// `PrepareRequestExtra` for an inline object); utoipa would list them as components of their own,
+/// which the spec does not have. Fields of such types are documented inline.
+fn inline_unnamed_types(api: &openapiv3::OpenAPI, items: &mut [syn::Item]) {
+    use heck::ToPascalCase;
+    use syn::visit::Visit;
+
+    let components: Vec<String> = api
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|n| n.to_pascal_case())
+        .collect();
+    let documented: Vec<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) if derives_to_schema(&s.attrs) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) if derives_to_schema(&e.attrs) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .filter(|name| !components.contains(name))
+        .collect();
+    struct Mentions<'a>(&'a [String], bool);
+    impl<'ast> Visit<'ast> for Mentions<'_> {
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if self.0.contains(&i.to_string()) {
+                self.1 = true;
+            }
+        }
+    }
+    for item in items.iter_mut() {
+        let syn::Item::Struct(s) = item else { continue };
+        if !derives_to_schema(&s.attrs) {
+            continue;
+        }
+        for field in s.fields.iter_mut() {
+            let mut m = Mentions(&documented, false);
+            m.visit_type(&field.ty);
+            let already = field
+                .attrs
+                .iter()
+                .any(|a| quote!(#a).to_string().contains("inline"));
+            if m.1 && !already {
+                field.attrs.push(syn::parse_quote!(#[schema(inline)]));
+            }
+        }
+    }
+}
+
+fn derives_to_schema(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema"))
+}
+
 /// Fields utoipa cannot document by itself get an attribute that says what the spec says:
 /// - typify writes a schema that only allows `null` (the error envelope's `response`) as a `()`
 ///   field, which utoipa documents as "anything": `schema_with = null_schema` makes it `type: null`;
@@ -270,6 +325,7 @@ fn document_unit_fields(
     let mut file: syn::File = syn::parse2(types).context("typify's types did not parse")?;
     super::newtypes::patch_items(&mut file.items, true);
     super::defaults::patch_items(api, &mut file.items, true);
+    inline_unnamed_types(api, &mut file.items);
     let mut visitor = UnitFields(false);
     visitor.visit_file_mut(&mut file);
     let null_schema = visitor.0.then(|| {
