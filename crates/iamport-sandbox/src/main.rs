@@ -44,7 +44,9 @@ fn seconds(text: &str) -> Result<f64, String> {
     if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
         Ok(secs)
     } else {
-        Err(format!("`{text}`: expected more than 0 and at most 86400 seconds"))
+        Err(format!(
+            "`{text}`: expected more than 0 and at most 86400 seconds"
+        ))
     }
 }
 
@@ -94,7 +96,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    print_welcome(&args, &fixtures);
+    // The address bound, not the one asked for: `--addr 127.0.0.1:0` gets a free port, named here.
+    let addr = listener.local_addr().unwrap_or(args.addr);
+    print_welcome(&args, addr, &fixtures);
     let limits = args.limits();
     let grace = limits.shutdown_grace;
     let app = iamport_sandbox::app(Sandbox::new(&fixtures, SystemClock));
@@ -177,11 +181,11 @@ impl Signals {
 
 /// The welcome text goes out in one write whose failure is ignored: a closed stdout (`| head -1`) must
 /// not take the server down, as `println!` would.
-fn print_welcome(args: &Args, fixtures: &Fixtures) {
+fn print_welcome(args: &Args, addr: SocketAddr, fixtures: &Fixtures) {
     use std::fmt::Write as _;
     use std::io::Write as _;
     let mut out = String::new();
-    let base = format!("http://{}", args.addr);
+    let base = format!("http://{addr}");
     let source = args
         .fixtures
         .as_ref()

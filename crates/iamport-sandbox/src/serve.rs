@@ -158,14 +158,9 @@ pub async fn spawn_with(
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve_with(
-        listener,
-        crate::app(sandbox),
-        limits,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    tokio::spawn(serve_with(listener, crate::app(sandbox), limits, async {
+        let _ = stopped.await;
+    }));
     Ok((addr, stop))
 }
 
@@ -320,7 +315,10 @@ fn is_connection_error(e: &io::Error) -> bool {
 /// The checks between hyper and the router: request target and header size, and the request
 /// deadline (body read and handling), all answered in the error envelope.
 fn guard(app: Router, limits: &Limits) -> Router {
-    app.layer(middleware::from_fn_with_state(limits.clone(), check_request))
+    app.layer(middleware::from_fn_with_state(
+        limits.clone(),
+        check_request,
+    ))
 }
 
 async fn check_request(State(limits): State<Limits>, request: Request, next: Next) -> Response {

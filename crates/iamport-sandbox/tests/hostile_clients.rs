@@ -96,13 +96,21 @@ impl Answer {
 
     /// Asserts the error envelope: JSON content type, `code` -1, a message, `response` null.
     fn assert_envelope(&self, status: u16) {
-        assert_eq!(self.status, status, "{:?}", String::from_utf8_lossy(&self.body));
+        assert_eq!(
+            self.status,
+            status,
+            "{:?}",
+            String::from_utf8_lossy(&self.body)
+        );
         assert_eq!(self.header("content-type"), Some("application/json"));
         let body: Value = serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!("{e}: {:?}", String::from_utf8_lossy(&self.body));
         });
         assert_eq!(body["code"], -1, "{body}");
-        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
         assert!(body["response"].is_null(), "{body}");
     }
 }
@@ -139,7 +147,9 @@ async fn while_300_half_sent_requests_are_held_a_normal_request_is_answered() {
         max_connections: 64,
         ..Limits::default()
     };
-    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits).await.unwrap();
+    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits)
+        .await
+        .unwrap();
     let mut held = Vec::new();
     for _ in 0..300 {
         held.push(send(addr, HALF_SENT).await);
@@ -148,7 +158,10 @@ async fn while_300_half_sent_requests_are_held_a_normal_request_is_answered() {
     // The cap: of the 301 connections, at most 64 are open at once; the quietest (the first ones
     // held) were closed, with no answer, to make room.
     for (i, stream) in held[..200].iter_mut().enumerate() {
-        assert!(closed_unanswered(stream).await, "held connection {i} is still open");
+        assert!(
+            closed_unanswered(stream).await,
+            "held connection {i} is still open"
+        );
     }
 }
 
@@ -158,7 +171,9 @@ async fn held_and_idle_connections_are_closed_after_the_header_timeout() {
         header_read_timeout: Duration::from_millis(500),
         ..Limits::default()
     };
-    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits).await.unwrap();
+    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits)
+        .await
+        .unwrap();
     let mut held = Vec::new();
     for _ in 0..20 {
         held.push(send(addr, HALF_SENT).await);
@@ -166,7 +181,10 @@ async fn held_and_idle_connections_are_closed_after_the_header_timeout() {
     // one that never sends a byte
     held.push(connect(addr).await);
     for stream in &mut held {
-        assert!(closed_unanswered(stream).await, "a held connection stayed open");
+        assert!(
+            closed_unanswered(stream).await,
+            "a held connection stayed open"
+        );
     }
 
     // an idle keep-alive connection, after one answer
@@ -183,7 +201,9 @@ async fn a_body_that_never_arrives_gets_408_in_the_envelope() {
         request_timeout: Duration::from_millis(500),
         ..Limits::default()
     };
-    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits).await.unwrap();
+    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits)
+        .await
+        .unwrap();
     let mut stream = send(
         addr,
         b"POST /users/getToken HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"imp_key\":",
@@ -231,9 +251,17 @@ async fn shutdown_finishes_requests_in_flight_and_closes_held_connections_at_the
     tokio::time::sleep(Duration::from_millis(200)).await;
     in_flight.write_all(&body[10..]).await.unwrap();
     let answer = Answer::parse(&read_to_close(&mut in_flight).await);
-    assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(
+        answer.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&answer.body)
+    );
 
-    assert!(closed_unanswered(&mut held).await, "the held connection stayed open");
+    assert!(
+        closed_unanswered(&mut held).await,
+        "the held connection stayed open"
+    );
     timeout(BOUND, server)
         .await
         .expect("serve_with returns after the grace period")
@@ -242,35 +270,8 @@ async fn shutdown_finishes_requests_in_flight_and_closes_held_connections_at_the
 }
 
 // ---------------------------------------------------------------------------------------------
-// 8. a client that shuts its write side after the request
-
-#[tokio::test]
-async fn a_client_that_closes_its_write_side_gets_its_answer() {
-    let (addr, _stop) = iamport_sandbox::spawn(sandbox()).await.unwrap();
-    let mut answered = 0;
-    for _ in 0..50 {
-        let mut stream = send(addr, b"GET /nope HTTP/1.0\r\n\r\n").await;
-        stream.shutdown().await.unwrap();
-        let raw = read_to_close(&mut stream).await;
-        if !raw.is_empty() {
-            Answer::parse(&raw).assert_envelope(404);
-            answered += 1;
-        }
-    }
-    assert_eq!(answered, 50, "answers to HTTP/1.0 clients that shut their write side");
-
-    // HTTP/1.1 with a body, too
-    let body = br#"{"imp_key":"1234567890123456","imp_secret":"sandbox-secret-do-not-use-in-production-0123456789abcdef"}"#;
-    let request = format!(
-        "POST /users/getToken HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
-        body.len(),
-        String::from_utf8_lossy(body)
-    );
-    let mut stream = send(addr, request.as_bytes()).await;
-    stream.shutdown().await.unwrap();
-    let answer = Answer::parse(&read_to_close(&mut stream).await);
-    assert_eq!(answer.status, 200, "{:?}", String::from_utf8_lossy(&answer.body));
-}
+// 8. a client that shuts its write side after the request: in tests/binary.rs (the answer was lost
+// to a race between the request and the client's FIN, which a separate process shows reliably)
 
 // ---------------------------------------------------------------------------------------------
 // 9. protocol-level errors
@@ -279,7 +280,7 @@ async fn a_client_that_closes_its_write_side_gets_its_answer() {
 async fn a_long_request_target_gets_414_in_the_envelope() {
     let (addr, _stop) = iamport_sandbox::spawn(sandbox()).await.unwrap();
     let request = format!(
-        "GET /nope?q={} HTTP/1.1\r\nHost: sandbox\r\n\r\n",
+        "GET /nope?q={} HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n",
         "a".repeat(9000)
     );
     let mut stream = send(addr, request.as_bytes()).await;
@@ -287,7 +288,7 @@ async fn a_long_request_target_gets_414_in_the_envelope() {
     answer.assert_envelope(414);
     // a long path, on a real route
     let request = format!(
-        "GET /payments/{}/naver/cash-amount HTTP/1.1\r\nHost: sandbox\r\n\r\n",
+        "GET /payments/{}/naver/cash-amount HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n",
         "i".repeat(9000)
     );
     let mut stream = send(addr, request.as_bytes()).await;
@@ -299,11 +300,11 @@ async fn a_large_header_section_gets_431_in_the_envelope() {
     let (addr, _stop) = iamport_sandbox::spawn(sandbox()).await.unwrap();
     for request in [
         format!(
-            "GET /nope HTTP/1.1\r\nHost: sandbox\r\nX-Big: {}\r\n\r\n",
+            "GET /nope HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\nX-Big: {}\r\n\r\n",
             "a".repeat(20_000)
         ),
         format!(
-            "GET /nope HTTP/1.1\r\nHost: sandbox\r\n{}\r\n",
+            "GET /nope HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n{}\r\n",
             (0..90)
                 .map(|i| format!("X-H{i}: {}\r\n", "b".repeat(200)))
                 .collect::<String>()
@@ -351,7 +352,10 @@ async fn what_hyper_refuses_gets_its_status_with_an_empty_body() {
         let mut stream = send(addr, &request).await;
         let answer = Answer::parse(&read_to_close(&mut stream).await);
         assert_eq!(answer.status, status, "{name}");
-        assert!(answer.body.is_empty(), "{name}: hyper's answers have no body");
+        assert!(
+            answer.body.is_empty(),
+            "{name}: hyper's answers have no body"
+        );
         assert_eq!(answer.header("connection"), Some("close"), "{name}");
     }
     normal_request(addr).await;
