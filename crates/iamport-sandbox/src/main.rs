@@ -26,6 +26,10 @@ struct Args {
     /// is a 408.
     #[arg(long, value_name = "SECS", default_value_t = Limits::default().request_timeout.as_secs_f64(), value_parser = seconds)]
     request_timeout: f64,
+    /// Seconds a write to a client may stay blocked (the client not reading); then the connection is
+    /// closed.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().write_timeout.as_secs_f64(), value_parser = seconds)]
+    write_timeout: f64,
     /// Connections open at once; beyond it, the quietest one is closed to make room.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections as u32, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
@@ -55,6 +59,7 @@ impl Args {
         Limits {
             header_read_timeout: Duration::from_secs_f64(self.header_timeout),
             request_timeout: Duration::from_secs_f64(self.request_timeout),
+            write_timeout: Duration::from_secs_f64(self.write_timeout),
             max_connections: self.max_connections as usize,
             shutdown_grace: Duration::from_secs_f64(self.shutdown_grace),
             ..Limits::default()

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -21,6 +23,7 @@ use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -37,6 +40,9 @@ pub struct Limits {
     /// From the end of the head to the answer: the body must arrive and be handled within this time,
     /// or the answer is a 408 in the error envelope and the connection is closed.
     pub request_timeout: Duration,
+    /// A write to the client that makes no progress for this long (a client that does not read its
+    /// answers) closes the connection.
+    pub write_timeout: Duration,
     /// At most this many connections are open at once. A new connection beyond it (or one that
     /// finds the process out of file descriptors) closes the connection that has been quiet the
     /// longest, so slow clients cannot lock out new ones.
@@ -60,6 +66,7 @@ impl Default for Limits {
         Self {
             header_read_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             max_connections: 512,
             shutdown_grace: Duration::from_secs(10),
             max_uri_bytes: 8 * 1024,
@@ -109,6 +116,7 @@ pub async fn serve_with(
                         http.clone(),
                         app.clone(),
                         slot,
+                        limits.write_timeout,
                         closing_seen.clone(),
                     ));
                 }
@@ -171,6 +179,7 @@ async fn connection(
     http: http1::Builder,
     app: Router,
     slot: SlotGuard,
+    write_timeout: Duration,
     mut closing: watch::Receiver<bool>,
 ) {
     let activity = slot.slot.clone();
@@ -184,7 +193,8 @@ async fn connection(
             response
         }
     });
-    let conn = http.serve_connection(TokioIo::new(stream), service);
+    let io = WriteDeadline::new(stream, write_timeout);
+    let conn = http.serve_connection(TokioIo::new(io), service);
     let mut conn = std::pin::pin!(conn);
     let mut draining = false;
     loop {
@@ -204,6 +214,92 @@ async fn connection(
                 break;
             }
         }
+    }
+}
+
+/// A socket whose writes fail with `TimedOut` once one has been pending (the client not reading)
+/// for `timeout`; reads are left alone (hyper's header timeout and the request deadline bound them).
+struct WriteDeadline {
+    inner: TcpStream,
+    timeout: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteDeadline {
+    fn new(inner: TcpStream, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// What a write that returned `polled` gives: its result once it is ready (the stall is over),
+    /// `TimedOut` once it has been pending for the timeout.
+    fn bounded<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let timeout = self.timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client has not read its answer",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for WriteDeadline {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteDeadline {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.bounded(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.bounded(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.bounded(cx, polled)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.bounded(cx, polled)
     }
 }
 

@@ -268,3 +268,22 @@ fn a_client_that_shuts_its_write_side_after_the_request_gets_the_answer() {
         .count();
     assert_eq!(answered, 20, "of 20 HTTP/1.1 POSTs");
 }
+
+#[test]
+fn bad_limits_are_refused_with_the_reason() {
+    for (option, value) in [
+        ("--header-timeout", "0"),
+        ("--request-timeout", "-1"),
+        ("--write-timeout", "soon"),
+        ("--shutdown-grace", "inf"),
+        ("--max-connections", "0"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", &format!("{option}={value}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{option} {value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(option), "{option} {value}: {stderr}");
+    }
+}

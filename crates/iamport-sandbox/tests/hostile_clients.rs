@@ -360,3 +360,46 @@ async fn what_hyper_refuses_gets_its_status_with_an_empty_body() {
     }
     normal_request(addr).await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// a client that sends and never reads
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_answers_is_closed_after_the_write_timeout() {
+    let limits = Limits {
+        write_timeout: Duration::from_millis(500),
+        header_read_timeout: Duration::from_secs(5),
+        ..Limits::default()
+    };
+    let (addr, _stop) = iamport_sandbox::spawn_with(sandbox(), limits)
+        .await
+        .unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = timeout(BOUND, socket.connect(addr)).await.unwrap().unwrap();
+    // Pipelined requests whose answers (about 200 bytes each) fill every buffer on the way back:
+    // the server's writes stall. Send for a while; the server stops reading once it cannot write.
+    let request = b"GET /nope HTTP/1.1\r\nHost: sandbox\r\n\r\n";
+    let batch: Vec<u8> = request.repeat(1000);
+    let mut sent = 0usize;
+    let sending = async {
+        loop {
+            stream.write_all(&batch).await?;
+            sent += 1000;
+        }
+        #[allow(unreachable_code)]
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = timeout(Duration::from_secs(3), sending).await;
+    assert!(sent >= 1000, "the server read nothing");
+    // Now read what is there: the answers written before the stall, then the close.
+    let answers = read_to_close(&mut stream).await;
+    let answered = answers
+        .windows(b"HTTP/1.1 404".len())
+        .filter(|w| *w == b"HTTP/1.1 404")
+        .count();
+    assert!(
+        answered < sent,
+        "all {sent} requests were answered: the stalled connection was kept"
+    );
+}
