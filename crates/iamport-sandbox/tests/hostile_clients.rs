@@ -328,9 +328,29 @@ async fn what_hyper_refuses_gets_its_status_with_an_empty_body() {
         ),
         ("not HTTP", b"hello there\r\n\r\n".to_vec(), 400),
         (
+            "unknown HTTP version",
+            b"GET /nope HTTP/1.2\r\nHost: sandbox\r\n\r\n".to_vec(),
+            400,
+        ),
+        (
+            "header line without a colon",
+            b"GET /nope HTTP/1.1\r\nHost: sandbox\r\nBroken header\r\n\r\n".to_vec(),
+            400,
+        ),
+        (
             "conflicting Content-Length",
             b"POST /users/getToken HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"
                 .to_vec(),
+            400,
+        ),
+        (
+            "invalid Content-Length",
+            b"POST /users/getToken HTTP/1.1\r\nHost: sandbox\r\nContent-Length: abc\r\n\r\n".to_vec(),
+            400,
+        ),
+        (
+            "Transfer-Encoding without chunked last",
+            b"POST /users/getToken HTTP/1.1\r\nHost: sandbox\r\nTransfer-Encoding: gzip\r\n\r\n".to_vec(),
             400,
         ),
         (
@@ -358,6 +378,9 @@ async fn what_hyper_refuses_gets_its_status_with_an_empty_body() {
         );
         assert_eq!(answer.header("connection"), Some("close"), "{name}");
     }
+    // HTTP/2 with prior knowledge: no answer, the connection is closed
+    let mut stream = send(addr, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await;
+    assert_eq!(read_to_close(&mut stream).await, b"");
     normal_request(addr).await;
 }
 
