@@ -2,6 +2,7 @@
 //! hand-written [`IamportApi`] implementation that answers from a fixture set.
 
 pub mod fixtures;
+mod serve;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use iamport_server::{
 use tower_http::trace::TraceLayer;
 
 pub use fixtures::{Fixtures, NaverAnswer};
+pub use serve::{Limits, serve_with, spawn_with};
 pub use tokens::{Clock, ManualClock, SystemClock, TokenStore};
 
 /// The envelope `code` PortOne uses for its own errors.
@@ -153,27 +155,20 @@ pub fn app(sandbox: Sandbox) -> Router {
     iamport_server::router(Arc::new(sandbox)).layer(trace)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, finishing the requests in flight.
+/// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes; then finishes
+/// the requests in flight for up to [`Limits::shutdown_grace`] (10 s) and closes what is left.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, app, Limits::default(), shutdown).await
 }
 
-/// Starts the sandbox on a free loopback port in the background (for tests and benchmarks); the
-/// server stops when the returned sender is dropped or sent to.
+/// Starts the sandbox on a free loopback port in the background (for tests and benchmarks), with
+/// the default [`Limits`]; the server stops when the returned sender is dropped or sent to.
 pub async fn spawn(
     sandbox: Sandbox,
 ) -> std::io::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, app(sandbox), async {
-        let _ = stopped.await;
-    }));
-    Ok((addr, stop))
+    spawn_with(sandbox, Limits::default()).await
 }

@@ -3,9 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use iamport_sandbox::{Fixtures, NaverAnswer, Sandbox, SystemClock};
+use iamport_sandbox::{Fixtures, Limits, NaverAnswer, Sandbox, SystemClock};
 
 /// A local sandbox of the PortOne V1 (iamport) REST API.
 #[derive(Parser)]
@@ -17,6 +18,53 @@ struct Args {
     /// Fixture file (YAML) to serve instead of the built-in set.
     #[arg(long)]
     fixtures: Option<PathBuf>,
+    /// Seconds a connection has to send a whole request head, and to start the next one after an
+    /// answer (the idle keep-alive timeout); then it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().header_read_timeout.as_secs_f64(), value_parser = seconds)]
+    header_timeout: f64,
+    /// Seconds from the end of a request head to the answer (body read and handling); then the answer
+    /// is a 408.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().request_timeout.as_secs_f64(), value_parser = seconds)]
+    request_timeout: f64,
+    /// Seconds a write to a client may stay blocked (the client not reading); then the connection is
+    /// closed.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().write_timeout.as_secs_f64(), value_parser = seconds)]
+    write_timeout: f64,
+    /// Connections open at once; beyond it, the quietest one is closed to make room.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds the requests in flight have to finish after Ctrl-C or SIGTERM; a second signal stops at
+    /// once.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().shutdown_grace.as_secs_f64(), value_parser = seconds)]
+    shutdown_grace: f64,
+}
+
+/// A number of seconds: finite, positive and at most a day.
+fn seconds(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
+        Ok(secs)
+    } else {
+        Err(format!(
+            "`{text}`: expected more than 0 and at most 86400 seconds"
+        ))
+    }
+}
+
+impl Args {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs_f64(self.header_timeout),
+            request_timeout: Duration::from_secs_f64(self.request_timeout),
+            write_timeout: Duration::from_secs_f64(self.write_timeout),
+            max_connections: self.max_connections as usize,
+            shutdown_grace: Duration::from_secs_f64(self.shutdown_grace),
+            ..Limits::default()
+        }
+    }
 }
 
 #[tokio::main]
@@ -46,16 +94,47 @@ async fn main() -> ExitCode {
         }
     };
     // Listen for the signals before saying we are up, so a Ctrl-C right after is never lost.
-    let shutdown = match stop_signal() {
-        Ok(signal) => signal,
+    let mut signals = match Signals::install() {
+        Ok(signals) => signals,
         Err(e) => {
             eprintln!("error: cannot listen for Ctrl-C: {e}");
             return ExitCode::from(1);
         }
     };
-    print_welcome(&args, &fixtures);
+    // The address bound, not the one asked for: `--addr 127.0.0.1:0` gets a free port, named here.
+    let addr = listener.local_addr().unwrap_or(args.addr);
+    print_welcome(&args, addr, &fixtures);
+    let limits = args.limits();
+    let grace = limits.shutdown_grace;
     let app = iamport_sandbox::app(Sandbox::new(&fixtures, SystemClock));
-    match iamport_sandbox::serve(listener, app, shutdown).await {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = iamport_sandbox::serve_with(listener, app, limits, async {
+        let _ = stopped.await;
+    });
+    let mut server = std::pin::pin!(server);
+    // The first signal starts the graceful shutdown (bounded by the grace period); a second one stops
+    // at once, without waiting for the requests in flight.
+    tokio::select! {
+        served = &mut server => return finished(served),
+        (name, _) = signals.recv() => {
+            tracing::info!(
+                "{name}: stopping; finishing requests in flight for up to {} s ({name} again to stop now)",
+                grace.as_secs_f64()
+            );
+            let _ = stop.send(());
+        }
+    }
+    tokio::select! {
+        served = &mut server => finished(served),
+        (name, code) = signals.recv() => {
+            tracing::warn!("{name} again: stopping now, without finishing the requests in flight");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn finished(served: std::io::Result<()>) -> ExitCode {
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: server stopped: {e}");
@@ -64,36 +143,54 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM; the handlers are installed when this returns.
+/// Ctrl-C (SIGINT) and SIGTERM; the handlers are installed when [`Signals::install`] returns.
 #[cfg(unix)]
-fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    Ok(async move {
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next signal: its name, and the exit status that reports it (128 + its number).
+    async fn recv(&mut self) -> (&'static str, u8) {
         tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
+            _ = self.interrupt.recv() => ("SIGINT", 130),
+            _ = self.terminate.recv() => ("SIGTERM", 143),
         }
-        tracing::info!("stopping: finishing requests in flight");
-    })
+    }
 }
 
 #[cfg(not(unix))]
-fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
-    Ok(async {
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn recv(&mut self) -> (&'static str, u8) {
         let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("stopping: finishing requests in flight");
-    })
+        ("Ctrl-C", 130)
+    }
 }
 
 /// The welcome text goes out in one write whose failure is ignored: a closed stdout (`| head -1`) must
 /// not take the server down, as `println!` would.
-fn print_welcome(args: &Args, fixtures: &Fixtures) {
+fn print_welcome(args: &Args, addr: SocketAddr, fixtures: &Fixtures) {
     use std::fmt::Write as _;
     use std::io::Write as _;
     let mut out = String::new();
-    let base = format!("http://{}", args.addr);
+    let base = format!("http://{addr}");
     let source = args
         .fixtures
         .as_ref()
