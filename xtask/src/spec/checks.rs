@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use super::DocPath;
 
-type Problems = Vec<(DocPath, String)>;
+pub(super) type Problems = Vec<(DocPath, String)>;
 
-const METHODS: [&str; 8] = [
+pub(super) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 const NON_NEGATIVE_INTEGERS: [&str; 6] = [
@@ -133,6 +133,10 @@ pub fn check(doc: &Value) -> Problems {
         )),
         None => p.push((root, "missing `paths`".into())),
     }
+    super::limits::check(doc, &mut p);
+    // A shared component can be reached from several operations: report it once.
+    let mut seen = BTreeSet::new();
+    p.retain(|(path, message)| seen.insert((path.to_string(), message.clone())));
     p
 }
 
@@ -332,6 +336,10 @@ impl<'a> Ctx<'a> {
         }
         match param.get("schema") {
             Some(schema) => self.schema(schema, &at.key("schema"), p),
+            None if param.get("content").is_some() => p.push((
+                at.key("content"),
+                format!("parameter `{name}`: `content` is not supported, describe the value with `schema`"),
+            )),
             None => p.push((at.clone(), format!("parameter `{name}` has no schema"))),
         }
         if place == Some("path") {
@@ -482,6 +490,7 @@ impl<'a> Ctx<'a> {
                 ),
             )),
         }
+        super::limits::values(s, at, p);
         if s.get("nullable") == Some(&Value::Bool(true)) && !s.contains_key("type") {
             p.push((
                 at.key("nullable"),

@@ -2,6 +2,7 @@
 //! with the file, the path inside the document and the line, instead of a generator panic.
 
 mod checks;
+mod limits;
 mod locate;
 
 use std::fmt;
