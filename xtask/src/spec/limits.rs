@@ -936,7 +936,10 @@ pub fn values(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
         {
             p.push((
                 at.key("default"),
-                format!("the default {} is not one of the enum values", describe(d)),
+                format!(
+                    "the default is {}, which is not one of the enum values",
+                    describe(d)
+                ),
             ));
         }
     }
