@@ -451,9 +451,10 @@ impl<'a> Ctx<'a> {
             ));
             return;
         };
+        super::limits::schema(s, at, p);
         if let Some(r) = s.get("$ref") {
             match r.as_str() {
-                Some(r) if self.resolve(r).is_some() => {}
+                Some(r) if self.resolve(r).is_some() => super::limits::schema_ref(r, at, p),
                 Some(r) => p.push((at.key("$ref"), format!("unresolved reference `{r}`"))),
                 None => p.push((
                     at.key("$ref"),
@@ -490,7 +491,6 @@ impl<'a> Ctx<'a> {
                 ),
             )),
         }
-        super::limits::values(s, at, p);
         if s.get("nullable") == Some(&Value::Bool(true)) && !s.contains_key("type") {
             p.push((
                 at.key("nullable"),
@@ -1099,6 +1099,62 @@ paths:
             &spec("      x-dropshot-websocket: {}\n", "", ""),
             &[
                 "t.yaml:9:29: paths./items/{id}.get.x-dropshot-websocket: `x-dropshot-websocket` is not supported by the generators",
+            ],
+        );
+    }
+    #[test]
+    fn references_the_generators_do_not_follow_are_refused() {
+        let op = "        - $ref: '#/components/x-parameters/P'\n";
+        let components = "    T: {type: object, properties: {a: {$ref: '#/components/schemas/T/properties/b'}, b: {type: string}}}\n  x-parameters:\n    P: {name: p, in: query, schema: {type: string}}\n  parameters:\n    P: {$ref: '#/components/parameters/Q'}\n    Q: {name: q, in: query, schema: {type: string}}\n";
+        refused(
+            &spec(op, "", components),
+            &[
+                "t.yaml:16:46: components.schemas.T.properties.a.$ref: `#/components/schemas/T/properties/b`: the generators follow references of the form `#/components/schemas/NAME` only",
+                "t.yaml:20:15: components.parameters.P.$ref: a component of `parameters` that is itself a reference is not supported: write it out",
+                "t.yaml:9:17: paths./items/{id}.get.parameters[1].$ref: `#/components/x-parameters/P`: the generators follow references of the form `#/components/parameters/NAME` only",
+            ],
+        );
+    }
+
+    #[test]
+    fn schema_names_must_make_distinct_rust_types() {
+        let components = "    item-list: {type: string}\n    ItemList: {type: string}\n    9lives: {type: string}\n";
+        refused(
+            &spec("", "", components),
+            &[
+                "t.yaml:17:13: components.schemas.9lives: the schema name `9lives` does not make a Rust type name (letters, digits, `_`, `-`, `.`, starting with a letter)",
+                "t.yaml:15:16: components.schemas.item-list: the schema names `item-list` and `ItemList` both become the Rust type `ItemList`",
+            ],
+        );
+    }
+
+    #[test]
+    fn integer_defaults_must_fit_their_format() {
+        refused(
+            &spec(
+                "",
+                "",
+                "    Small: {type: integer, format: int32, default: 3000000000}\n",
+            ),
+            &[
+                "t.yaml:15:52: components.schemas.Small.default: the default 3000000000 does not fit the format int32",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_token_issuers_code_is_a_plain_int64() {
+        let body = "imp_key: {type: string}, imp_secret: {type: string}";
+        let payload =
+            "access_token: {type: string}, now: {type: integer}, expired_at: {type: integer}";
+        let text = issuer(body, payload, false).replace(
+            "code: {type: integer, format: int64}",
+            "code: {type: integer, format: int64, minimum: 1}",
+        );
+        refused(
+            &text,
+            &[
+                "t.yaml:27:23: paths./token.post.responses.200.content.application/json.schema: the token issuer must answer with the envelope: `code` (integer, int64, without bounds), `message` and `response`",
             ],
         );
     }

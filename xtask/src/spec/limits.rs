@@ -80,6 +80,7 @@ pub fn check(doc: &Map<String, Value>, p: &mut Problems) {
     let limits = Limits { doc };
     let root = DocPath::default();
     limits.security_schemes(p);
+    limits.components(p);
     if let Some(Value::Array(reqs)) = doc.get("security") {
         limits.requirement_names(reqs, &root.key("security"), p);
     }
@@ -267,12 +268,31 @@ impl<'a> Limits<'a> {
         node.map(|n| (n, at))
     }
 
-    /// The node itself, or what its `$ref` points at (one level, as the components allow).
-    fn item(&self, node: &'a Value, at: &DocPath) -> Option<(&'a Value, DocPath)> {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => self.resolve(r),
-            None => Some((node, at.clone())),
+    /// The node itself, or the component of `kind` its `$ref` names (the generators follow
+    /// `#/components/<kind>/<name>` only, one level).
+    fn item(
+        &self,
+        node: &'a Value,
+        at: &DocPath,
+        kind: &str,
+        p: &mut Problems,
+    ) -> Option<(&'a Value, DocPath)> {
+        let Some(r) = node.get("$ref").and_then(Value::as_str) else {
+            return Some((node, at.clone()));
+        };
+        let target = self.resolve(r)?; // checks.rs reports unresolved references
+        if !component_ref(r, kind) {
+            p.push((
+                at.key("$ref"),
+                format!("`{r}`: the generators follow references of the form `#/components/{kind}/NAME` only"),
+            ));
+            return None;
         }
+        if target.0.get("$ref").is_some() {
+            // Reported at the component (see `components`).
+            return None;
+        }
+        Some(target)
     }
 
     /// A schema with its references followed (and a lone `allOf` member), bounded.
@@ -348,6 +368,59 @@ impl<'a> Limits<'a> {
     fn secured(&self, op: &'a Map<String, Value>) -> bool {
         let alternatives = self.security(op);
         !alternatives.is_empty() && alternatives.iter().all(|alt| !alt.is_empty())
+    }
+
+    /// Components the operations refer to must be the thing itself (the generators follow one
+    /// reference); schema names must make distinct Rust type names.
+    fn components(&self, p: &mut Problems) {
+        let Some(components) = self.doc.get("components").and_then(Value::as_object) else {
+            return;
+        };
+        let at = DocPath::default().key("components");
+        for kind in ["parameters", "requestBodies", "responses"] {
+            for (name, c) in components
+                .get(kind)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                if c.get("$ref").is_some() {
+                    p.push((
+                        at.key(kind).key(name).key("$ref"),
+                        format!("a component of `{kind}` that is itself a reference is not supported: write it out"),
+                    ));
+                }
+            }
+        }
+        let mut types: BTreeMap<String, &str> = BTreeMap::new();
+        for name in components
+            .get("schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            let at = at.key("schemas").key(name);
+            let usable = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            let ty = name.to_pascal_case();
+            if !usable || ty == "Self" {
+                p.push((
+                    at,
+                    format!("the schema name `{name}` does not make a Rust type name (letters, digits, `_`, `-`, `.`, starting with a letter)"),
+                ));
+            } else if let Some(first) = types.get(&ty) {
+                p.push((
+                    at,
+                    format!(
+                        "the schema names `{name}` and `{first}` both become the Rust type `{ty}`"
+                    ),
+                ));
+            } else {
+                types.insert(ty, name);
+            }
+        }
     }
 
     /// Every scheme must be one the client can send and the server can check.
@@ -500,7 +573,8 @@ impl<'a> Limits<'a> {
                 .flatten()
                 .enumerate()
             {
-                let Some((param, param_at)) = self.item(param, &list_at.index(i)) else {
+                let Some((param, param_at)) = self.item(param, &list_at.index(i), "parameters", p)
+                else {
                     continue;
                 };
                 let Some(name) = param.get("name").and_then(Value::as_str) else {
@@ -619,8 +693,8 @@ impl<'a> Limits<'a> {
     }
 
     fn request_body(&self, body: &'a Value, at: &DocPath, p: &mut Problems) {
-        let Some((body, at)) = self.item(body, at) else {
-            return; // checks.rs reports unresolved references
+        let Some((body, at)) = self.item(body, at, "requestBodies", p) else {
+            return;
         };
         let content_at = at.key("content");
         let Some(content) = body.get("content").and_then(Value::as_object) else {
@@ -709,7 +783,8 @@ impl<'a> Limits<'a> {
             let Ok(code) = status.parse::<u16>() else {
                 continue; // checks.rs reports it
             };
-            let Some((response, response_at)) = self.item(response, &status_at) else {
+            let Some((response, response_at)) = self.item(response, &status_at, "responses", p)
+            else {
                 continue;
             };
             let content = response.get("content").and_then(Value::as_object);
@@ -774,9 +849,11 @@ impl<'a> Limits<'a> {
     /// `imp_key` and `imp_secret`, and a success envelope (`code`, `message`, `response`) whose
     /// `response` has `access_token`, `now` and `expired_at`.
     fn token_issuer(&self, op: &'a Map<String, Value>, at: &DocPath, p: &mut Problems) {
+        // Reference problems are reported by `operation`.
+        let mut ignored = Problems::new();
         let body = op
             .get("requestBody")
-            .and_then(|b| self.item(b, &at.key("requestBody")));
+            .and_then(|b| self.item(b, &at.key("requestBody"), "requestBodies", &mut ignored));
         match body {
             None => p.push((
                 at.key(TOKEN_ISSUER),
@@ -813,7 +890,12 @@ impl<'a> Limits<'a> {
         let success = responses.into_iter().flatten().find_map(|(status, r)| {
             let code = status.parse::<u16>().ok()?;
             (200..300).contains(&code).then_some(())?;
-            let (r, r_at) = self.item(r, &at.key("responses").key(status))?;
+            let (r, r_at) = self.item(
+                r,
+                &at.key("responses").key(status),
+                "responses",
+                &mut ignored,
+            )?;
             let (media, m) = r
                 .get("content")
                 .and_then(Value::as_object)?
@@ -837,15 +919,17 @@ impl<'a> Limits<'a> {
         let code_is_i64 = envelope.get("code").is_some_and(|c| {
             self.schema(c).is_none()
                 || self.type_of(c) == Some("integer")
-                    && self
-                        .schema(c)
-                        .and_then(|c| c.get("format"))
-                        .is_none_or(|f| f == "int64")
+                    && self.schema(c).is_some_and(|c| {
+                        c.get("format").is_none_or(|f| f == "int64")
+                            && !["minimum", "maximum", "multipleOf"]
+                                .iter()
+                                .any(|k| c.get(*k).is_some())
+                    })
         });
         if !code_is_i64 || !envelope.contains_key("message") || !envelope.contains_key("response") {
             p.push((
                 schema_at,
-                "the token issuer must answer with the envelope: `code` (integer, int64), `message` and `response`".into(),
+                "the token issuer must answer with the envelope: `code` (integer, int64, without bounds), `message` and `response`".into(),
             ));
             return;
         }
@@ -881,12 +965,41 @@ fn canonical(schema: &Value) -> String {
     }
 }
 
-/// `default` and `enum` values must be of the schema's `type` (typify refuses the spec otherwise),
-/// and a `default` must be one of the `enum` values. `example`s are free.
-pub fn values(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
+/// A schema reference (that resolves) must name a component schema: typify follows
+/// `#/components/schemas/NAME` only.
+pub fn schema_ref(r: &str, at: &DocPath, p: &mut Problems) {
+    if !component_ref(r, "schemas") {
+        p.push((
+            at.key("$ref"),
+            format!("`{r}`: the generators follow references of the form `#/components/schemas/NAME` only"),
+        ));
+    }
+}
+
+/// What one schema needs beyond OpenAPI: `default` and `enum` values are of the schema's `type`
+/// (typify refuses the spec otherwise), an integer default fits its format, and a `default` is one
+/// of the `enum` values. `example`s are free.
+pub fn schema(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
     let Some(ty) = s.get("type").and_then(Value::as_str) else {
         return;
     };
+    let range = match s.get("format").and_then(Value::as_str) {
+        Some("int32") => Some((i32::MIN as f64, i32::MAX as f64)),
+        Some("int64") => Some((i64::MIN as f64, i64::MAX as f64)),
+        _ => None,
+    };
+    if ty == "integer"
+        && let (Some((lo, hi)), Some(d)) = (range, s.get("default").and_then(Value::as_f64))
+        && (d < lo || d > hi)
+    {
+        p.push((
+            at.key("default"),
+            format!(
+                "the default {d} does not fit the format {}",
+                s.get("format").and_then(Value::as_str).unwrap_or_default()
+            ),
+        ));
+    }
     let nullable = s.get("nullable") == Some(&Value::Bool(true));
     let fits = |v: &Value| match v {
         Value::Null => nullable,
@@ -952,4 +1065,13 @@ fn article(ty: &str) -> String {
     } else {
         format!("a {ty}")
     }
+}
+
+/// `#/components/<kind>/<name>`, the name without further `/`.
+fn component_ref(reference: &str, kind: &str) -> bool {
+    reference
+        .strip_prefix("#/components/")
+        .and_then(|r| r.strip_prefix(kind))
+        .and_then(|r| r.strip_prefix('/'))
+        .is_some_and(|name| !name.is_empty() && !name.contains('/'))
 }
