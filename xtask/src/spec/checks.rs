@@ -1158,4 +1158,43 @@ paths:
             ],
         );
     }
+    #[test]
+    fn not_schemas_are_refused() {
+        refused(
+            &spec("", "", "    NotEmpty: {type: string, not: {enum: ['']}}\n"),
+            &[
+                "t.yaml:15:35: components.schemas.NotEmpty.not: `not` is not supported (typify reads only a few of its forms)",
+            ],
+        );
+    }
+
+    #[test]
+    fn parameter_flags_must_be_booleans() {
+        let op =
+            "        - {name: q, in: query, explode: 'yes', required: 1, schema: {type: string}}\n";
+        refused(
+            &spec(op, "", ""),
+            &[
+                "t.yaml:9:58: paths./items/{id}.get.parameters[1].required: expected true or false, found the number 1",
+                "t.yaml:9:41: paths./items/{id}.get.parameters[1].explode: expected true or false, found the string \"yes\"",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_token_issuers_envelope_is_not_nullable() {
+        let body = "imp_key: {type: string}, imp_secret: {type: string}";
+        let payload =
+            "access_token: {type: string}, now: {type: integer}, expired_at: {type: integer}";
+        let text = issuer(body, payload, false).replace(
+            "    Envelope:\n      type: object\n",
+            "    Envelope:\n      type: object\n      nullable: true\n",
+        );
+        refused(
+            &text,
+            &[
+                "t.yaml:27:23: paths./token.post.responses.200.content.application/json.schema: the token issuer's envelope must not be nullable",
+            ],
+        );
+    }
 }

@@ -609,6 +609,30 @@ impl<'a> Limits<'a> {
             } else {
                 rust_names.insert(rust, name.clone());
             }
+            for key in [
+                "required",
+                "deprecated",
+                "allowEmptyValue",
+                "explode",
+                "allowReserved",
+            ] {
+                if let Some(v) = param.get(key)
+                    && !v.is_boolean()
+                {
+                    p.push((
+                        at.key(key),
+                        format!("expected true or false, found {}", describe(v)),
+                    ));
+                }
+            }
+            if let Some(v) = param.get("style")
+                && !v.is_string()
+            {
+                p.push((
+                    at.key("style"),
+                    format!("expected a string, found {}", describe(v)),
+                ));
+            }
             let style = param.get("style").and_then(Value::as_str);
             let (allowed, wanted) = match place {
                 "cookie" => {
@@ -696,6 +720,14 @@ impl<'a> Limits<'a> {
         let Some((body, at)) = self.item(body, at, "requestBodies", p) else {
             return;
         };
+        if let Some(v) = body.get("required")
+            && !v.is_boolean()
+        {
+            p.push((
+                at.key("required"),
+                format!("expected true or false, found {}", describe(v)),
+            ));
+        }
         let content_at = at.key("content");
         let Some(content) = body.get("content").and_then(Value::as_object) else {
             p.push((
@@ -916,6 +948,16 @@ impl<'a> Limits<'a> {
         let Some(envelope) = self.properties(schema) else {
             return;
         };
+        if self
+            .schema(schema)
+            .is_some_and(|s| s.get("nullable") == Some(&Value::Bool(true)))
+        {
+            p.push((
+                schema_at,
+                "the token issuer's envelope must not be nullable".into(),
+            ));
+            return;
+        }
         let code_is_i64 = envelope.get("code").is_some_and(|c| {
             self.schema(c).is_none()
                 || self.type_of(c) == Some("integer")
@@ -980,6 +1022,12 @@ pub fn schema_ref(r: &str, at: &DocPath, p: &mut Problems) {
 /// (typify refuses the spec otherwise), an integer default fits its format, and a `default` is one
 /// of the `enum` values. `example`s are free.
 pub fn schema(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
+    if s.contains_key("not") {
+        p.push((
+            at.key("not"),
+            "`not` is not supported (typify reads only a few of its forms)".into(),
+        ));
+    }
     let Some(ty) = s.get("type").and_then(Value::as_str) else {
         return;
     };
