@@ -23,7 +23,8 @@ enum Command {
         /// Change nothing; fail when a generated file differs from what the spec gives.
         #[arg(long)]
         check: bool,
-        /// Read this spec instead of spec/iamport.yaml (to see how the checks answer a spec).
+        /// Read this spec (relative to the workspace root, or absolute) instead of spec/iamport.yaml,
+        /// to see how the checks answer it; the comparison then only shows the differences.
         #[arg(long, hide = true)]
         spec: Option<std::path::PathBuf>,
     },
