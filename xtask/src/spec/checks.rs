@@ -1197,4 +1197,15 @@ paths:
             ],
         );
     }
+    #[test]
+    fn patterns_must_compile_and_untyped_enums_be_of_one_kind() {
+        let components = "    R: {type: string, pattern: '(['}\n    Mixed: {enum: [1, a, null]}\n";
+        refused(
+            &spec("", "", components),
+            &[
+                "t.yaml:16:19: components.schemas.Mixed.enum: an enum without a `type` must list values of one kind (strings, numbers or booleans); found number, string",
+                "t.yaml:15:32: components.schemas.R.pattern: not a regular expression (ECMAScript, as typify and the generated types read it): Unbalanced bracket",
+            ],
+        );
+    }
 }

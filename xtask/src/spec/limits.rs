@@ -1018,10 +1018,43 @@ pub fn schema_ref(r: &str, at: &DocPath, p: &mut Problems) {
     }
 }
 
-/// What one schema needs beyond OpenAPI: `default` and `enum` values are of the schema's `type`
+/// What one schema needs beyond OpenAPI: a `pattern` that compiles, an untyped `enum` of one
+/// kind of value, no `not`; `default` and `enum` values are of the schema's `type`
 /// (typify refuses the spec otherwise), an integer default fits its format, and a `default` is one
 /// of the `enum` values. `example`s are free.
 pub fn schema(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
+    if let Some(Value::String(pattern)) = s.get("pattern")
+        && let Err(e) = regress::Regex::new(pattern)
+    {
+        p.push((
+            at.key("pattern"),
+            format!("not a regular expression (ECMAScript, as typify and the generated types read it): {e}"),
+        ));
+    }
+    if s.get("type").is_none()
+        && let Some(Value::Array(values)) = s.get("enum")
+    {
+        let kinds: BTreeSet<&str> = values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| match v {
+                Value::Bool(_) => "boolean",
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Array(_) => "list",
+                _ => "mapping",
+            })
+            .collect();
+        if kinds.len() > 1 || kinds.contains("list") || kinds.contains("mapping") {
+            p.push((
+                at.key("enum"),
+                format!(
+                    "an enum without a `type` must list values of one kind (strings, numbers or booleans); found {}",
+                    kinds.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
     if s.contains_key("not") {
         p.push((
             at.key("not"),
