@@ -451,7 +451,7 @@ impl<'a> Ctx<'a> {
             ));
             return;
         };
-        super::limits::schema(s, at, p);
+        super::limits::schema(s, at, &|r| self.resolve(r), p);
         if let Some(r) = s.get("$ref") {
             match r.as_str() {
                 Some(r) if self.resolve(r).is_some() => super::limits::schema_ref(r, at, p),
@@ -1205,6 +1205,17 @@ paths:
             &[
                 "t.yaml:16:19: components.schemas.Mixed.enum: an enum without a `type` must list values of one kind (strings, numbers or booleans); found number, string",
                 "t.yaml:15:32: components.schemas.R.pattern: not a regular expression (ECMAScript, as typify and the generated types read it): Unbalanced bracket",
+            ],
+        );
+    }
+    #[test]
+    fn defaults_must_fit_bounds_and_referenced_types() {
+        let components = "    Low: {type: integer, minimum: 5, default: 1}\n    Holder: {type: object, properties: {k: {allOf: [{$ref: '#/components/schemas/S'}], default: 3}}}\n";
+        refused(
+            &spec("", "", components),
+            &[
+                "t.yaml:16:97: components.schemas.Holder.properties.k.default: the default is the number 3 but the schema's type is a string",
+                "t.yaml:15:47: components.schemas.Low.default: the default 1 is outside the schema's minimum/maximum",
             ],
         );
     }

@@ -1022,7 +1022,12 @@ pub fn schema_ref(r: &str, at: &DocPath, p: &mut Problems) {
 /// kind of value, no `not`; `default` and `enum` values are of the schema's `type`
 /// (typify refuses the spec otherwise), an integer default fits its format, and a `default` is one
 /// of the `enum` values. `example`s are free.
-pub fn schema(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
+pub fn schema<'d>(
+    s: &'d Map<String, Value>,
+    at: &DocPath,
+    resolve: &dyn Fn(&str) -> Option<&'d Value>,
+    p: &mut Problems,
+) {
     if let Some(Value::String(pattern)) = s.get("pattern")
         && let Err(e) = regress::Regex::new(pattern)
     {
@@ -1061,7 +1066,34 @@ pub fn schema(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
             "`not` is not supported (typify reads only a few of its forms)".into(),
         ));
     }
-    let Some(ty) = s.get("type").and_then(Value::as_str) else {
+    // Without a `type`, a lone `allOf` member (or what it references) says it: typify checks the
+    // default against that.
+    let mut typed = s;
+    for _ in 0..16 {
+        if typed.contains_key("type") {
+            break;
+        }
+        let next = match typed.get("allOf") {
+            Some(Value::Array(all)) if all.len() == 1 => &all[0],
+            _ => match typed.get("$ref").and_then(Value::as_str) {
+                Some(r) if !std::ptr::eq(typed, s) => match resolve(r) {
+                    Some(target) => target,
+                    None => return,
+                },
+                _ => return,
+            },
+        };
+        match next.as_object() {
+            Some(n) => typed = n,
+            None => return,
+        }
+        if let Some(r) = typed.get("$ref").and_then(Value::as_str)
+            && let Some(Value::Object(target)) = resolve(r)
+        {
+            typed = target;
+        }
+    }
+    let Some(ty) = typed.get("type").and_then(Value::as_str) else {
         return;
     };
     let range = match s.get("format").and_then(Value::as_str) {
@@ -1081,7 +1113,25 @@ pub fn schema(s: &Map<String, Value>, at: &DocPath, p: &mut Problems) {
             ),
         ));
     }
-    let nullable = s.get("nullable") == Some(&Value::Bool(true));
+    let nullable = s.get("nullable") == Some(&Value::Bool(true))
+        || typed.get("nullable") == Some(&Value::Bool(true));
+    // Numbers within the schema's bounds (typify refuses a default outside them).
+    let bound = |key: &str| s.get(key).and_then(Value::as_f64);
+    if let Some(d) = s.get("default").and_then(Value::as_f64)
+        && matches!(ty, "integer" | "number")
+    {
+        let exclusive = |key: &str| s.get(key) == Some(&Value::Bool(true));
+        let below =
+            bound("minimum").is_some_and(|m| d < m || (d == m && exclusive("exclusiveMinimum")));
+        let above =
+            bound("maximum").is_some_and(|m| d > m || (d == m && exclusive("exclusiveMaximum")));
+        if below || above {
+            p.push((
+                at.key("default"),
+                format!("the default {d} is outside the schema's minimum/maximum"),
+            ));
+        }
+    }
     let fits = |v: &Value| match v {
         Value::Null => nullable,
         Value::Bool(_) => ty == "boolean",
