@@ -23,6 +23,10 @@ enum Command {
         /// Change nothing; fail when a generated file differs from what the spec gives.
         #[arg(long)]
         check: bool,
+        /// Read this spec (relative to the workspace root, or absolute) instead of spec/iamport.yaml,
+        /// to see how the checks answer it; the comparison then only shows the differences.
+        #[arg(long, hide = true)]
+        spec: Option<std::path::PathBuf>,
     },
     /// Compare spec/iamport.yaml with a previous version and fail on breaking changes for client
     /// users unless info.version's major went up.
@@ -44,7 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = codegen::workspace_root();
     let result = match cli.command {
-        Command::Codegen { check } => codegen::run(&root, check),
+        Command::Codegen { check, spec } => codegen::run(&root, check, spec.as_deref()),
         Command::SpecDiff { base } => spec_diff::run(&root, base.as_deref()),
         Command::Bench { full } => bench::run(&root, full),
     };

@@ -16,8 +16,9 @@ use crate::spec;
 const CASH_AMOUNT: &str = "/payments/{imp_uid}/naver/cash-amount";
 
 /// The real spec with its paths replaced by `n` clones of the cash-amount operation, under
-/// `/payments/{imp_uid}/naver/cash-amount-<i>` with operationId `queryCashAmount<i>`. Components
-/// stay as they are. Written as JSON, which is YAML too.
+/// `/payments/{imp_uid}/naver/cash-amount-<i>` with operationId `queryCashAmount<i>`, without a
+/// token requirement (the token issuer is not among them, and a secured operation needs one).
+/// Components stay as they are. Written as JSON, which is YAML too.
 pub fn synthetic_spec(real: &str, n: usize) -> anyhow::Result<String> {
     let mut document: Value = yaml_serde::from_str(real).context("reading the real spec")?;
     let item = document["paths"][CASH_AMOUNT].clone();
@@ -28,6 +29,7 @@ pub fn synthetic_spec(real: &str, n: usize) -> anyhow::Result<String> {
     for i in 1..=n {
         let mut clone = item.clone();
         clone["get"]["operationId"] = Value::String(format!("queryCashAmount{i}"));
+        clone["get"]["security"] = Value::Array(vec![]);
         paths.insert(format!("{CASH_AMOUNT}-{i}"), clone);
     }
     document["paths"] = Value::Object(paths);

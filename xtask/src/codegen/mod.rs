@@ -85,7 +85,12 @@ pub fn generate_for(spec: &Spec, target: &Target) -> anyhow::Result<Vec<Output>>
 
 /// Reads the spec at `root/spec/iamport.yaml` and the corpus, and generates everything from them.
 pub fn generate_from(root: &Path) -> anyhow::Result<(Spec, Vec<Output>)> {
-    let spec = spec::load_at(root, Path::new(SPEC_PATH))?;
+    generate_from_spec(root, Path::new(SPEC_PATH))
+}
+
+/// As [`generate_from`], with the spec at `root/spec` (or an absolute path).
+pub fn generate_from_spec(root: &Path, spec: &Path) -> anyhow::Result<(Spec, Vec<Output>)> {
+    let spec = spec::load_at(root, spec)?;
     let manifest =
         std::fs::read_to_string(root.join(version::PATH)).context("reading Cargo.toml")?;
     let mut outputs = generate_all(&spec, &manifest)?;
@@ -149,9 +154,15 @@ pub fn for_progenitor(api: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
 }
 
 /// Writes the outputs, or with `check` compares them with what is committed and changes nothing.
-pub fn run(root: &Path, check: bool) -> anyhow::Result<()> {
+pub fn run(root: &Path, check: bool, spec: Option<&Path>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (spec, outputs) = generate_from(root)?;
+    if spec.is_some() && !check {
+        bail!("--spec is for --check only: the generated files follow {SPEC_PATH}");
+    }
+    let (spec, outputs) = match spec {
+        Some(file) => generate_from_spec(root, file)?,
+        None => generate_from(root)?,
+    };
     eprintln!(
         "read {} ({} operations, {} schemas, sha256 {}…) and {} corpus spec(s)",
         spec.display_name(),

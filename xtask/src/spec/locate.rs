@@ -18,6 +18,46 @@ pub fn locate(text: &str, path: &[Segment]) -> Option<(usize, usize)> {
     err.location().map(|l| (l.line(), l.column()))
 }
 
+/// The path of the deepest node that starts at or before `(line, column)` and holds it: the way
+/// back from a position (a deserializer's error) to the document's path. Descends one level at a
+/// time, locating each child, so it costs a few parses per level, not one per node.
+pub fn path_at(text: &str, doc: &serde_json::Value, position: (usize, usize)) -> Vec<Segment> {
+    let mut path: Vec<Segment> = vec![];
+    let mut node = doc;
+    loop {
+        let children: Vec<(Segment, &serde_json::Value)> = match node {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (Segment::Key(k.clone()), v))
+                .collect(),
+            serde_json::Value::Array(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Segment::Index(i), v))
+                .collect(),
+            _ => return path,
+        };
+        let mut best: Option<((usize, usize), Segment, &serde_json::Value)> = None;
+        for (segment, child) in children {
+            let mut child_path = path.clone();
+            child_path.push(segment.clone());
+            let Some(at) = locate(text, &child_path) else {
+                continue;
+            };
+            if at <= position && best.as_ref().is_none_or(|(b, _, _)| at > *b) {
+                best = Some((at, segment, child));
+            }
+        }
+        match best {
+            Some((_, segment, child)) => {
+                path.push(segment);
+                node = child;
+            }
+            None => return path,
+        }
+    }
+}
+
 /// `visit_*` methods that raise the error on any scalar node.
 macro_rules! found_on_scalars {
     () => {

@@ -2,6 +2,7 @@
 //! with the file, the path inside the document and the line, instead of a generator panic.
 
 mod checks;
+mod limits;
 mod locate;
 
 use std::fmt;
@@ -148,12 +149,24 @@ pub fn parse(file: &Path, text: &str) -> Result<Spec, SpecErrors> {
 
     // The checks cover what the generators need; anything openapiv3 still refuses is reported with
     // the path serde reached.
-    let openapi: openapiv3::OpenAPI = serde_json::from_value(document).map_err(|e| {
-        SpecErrors(vec![at(
-            DocPath::default(),
-            format!("not an OpenAPI 3.0 document: {e}"),
-        )])
-    })?;
+    let openapi: openapiv3::OpenAPI =
+        <openapiv3::OpenAPI as serde::Deserialize>::deserialize(&document).map_err(|e| {
+            // The same reading straight from the YAML knows the position it stopped at; the path is
+            // the node there.
+            let position = yaml_serde::from_str::<openapiv3::OpenAPI>(text)
+                .err()
+                .and_then(|e| e.location())
+                .map(|l| (l.line(), l.column()));
+            let path = position.map_or_else(DocPath::default, |position| {
+                DocPath(locate::path_at(text, &document, position))
+            });
+            SpecErrors(vec![SpecError {
+                file: file.to_owned(),
+                line: position.or_else(|| locate::locate(text, &path.0)),
+                path,
+                message: format!("not an OpenAPI 3.0 document: {e}"),
+            }])
+        })?;
 
     Ok(Spec {
         file: file.to_owned(),
@@ -279,6 +292,23 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("no effect without a `type`"), "{err}");
+    }
+
+    #[test]
+    fn what_openapiv3_refuses_after_the_checks_is_located_too() {
+        let bad = SPEC.replacen(
+            "  license:\n    name: MIT OR Apache-2.0\n",
+            "  license: MIT\n",
+            1,
+        );
+        assert_ne!(bad, SPEC);
+        let line = line_of(&bad, "  license: MIT");
+        assert_eq!(
+            one_error(&bad),
+            format!(
+                "spec/iamport.yaml:{line}:12: info.license: not an OpenAPI 3.0 document: invalid type: string \"MIT\", expected struct License"
+            )
+        );
     }
 
     #[test]
