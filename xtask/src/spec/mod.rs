@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn bad_yaml_points_at_the_line() {
-        let bad = SPEC.replacen("  version: 1.0.0", "  version: [1.0.0", 1);
+        let bad = SPEC.replacen("openapi: 3.0.3", "openapi: [3.0.3", 1);
         let err = one_error(&bad);
         assert!(err.contains("not valid YAML"), "{err}");
         assert!(err.starts_with("spec/iamport.yaml:"), "{err}");
