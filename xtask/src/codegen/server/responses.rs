@@ -129,7 +129,7 @@ fn example(op: &Op) -> anyhow::Result<TokenStream> {
 
 fn reason(code: u16) -> Option<String> {
     let reason = http::StatusCode::from_u16(code).ok()?.canonical_reason()?;
-    Some(reason.replace(['-', '\''], " "))
+    Some(reason.replace('\'', "").replace('-', " "))
 }
 
 /// `200` → `Ok`, `400` → `BadRequest`, … (the canonical reason phrase in PascalCase).
