@@ -19,7 +19,11 @@ pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
 /// Follows `node`'s `$ref` chain (at most 32 steps, so a cycle ends) to the node that is not a
 /// reference, with its pointer (`#/…`); `pointer` names `node` itself. A reference that does not
 /// resolve stops the walk where it is.
-pub fn follow_refs<'a>(doc: &'a Value, mut pointer: String, mut node: &'a Value) -> (String, &'a Value) {
+pub fn follow_refs<'a>(
+    doc: &'a Value,
+    mut pointer: String,
+    mut node: &'a Value,
+) -> (String, &'a Value) {
     for _ in 0..32 {
         let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
             break;

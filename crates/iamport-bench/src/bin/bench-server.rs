@@ -1,11 +1,8 @@
-//! `bench-server --mode <mode>`: serves one server under test on loopback until stopped.
-//!
-//! Prints `listening on http://ADDR` as its first line once the socket is bound (the driver reads the
-//! port from it). Stops on Ctrl-C, SIGTERM, or with `--exit-on-stdin-eof` when its standard input
-//! closes.
+//! `bench-server --mode <mode>`: serves one server under test on a free loopback port until killed
+//! (or, with `--exit-on-stdin-eof`, until its standard input closes). Its first line,
+//! `listening on http://ADDR token TOKEN`, gives the driver the address and a token it accepts.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,9 +13,6 @@ use iamport_bench::Mode;
 struct Args {
     #[arg(long, value_enum)]
     mode: Mode,
-    /// Address to listen on; port 0 picks a free one.
-    #[arg(long, default_value = "127.0.0.1:0")]
-    addr: SocketAddr,
     /// Tokio worker threads (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -32,28 +26,22 @@ fn main() -> ExitCode {
     if args.exit_on_stdin_eof {
         iamport_bench::exit_when_stdin_closes(0);
     }
-    let runtime = match iamport_bench::runtime(args.workers) {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result: std::io::Result<()> = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.addr).await?;
-        let addr = listener.local_addr()?;
-        let app = args.mode.app();
-        {
+    let served = iamport_bench::runtime(args.workers).and_then(|runtime| {
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let (app, token) = args.mode.app().await;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "listening on http://{addr} (mode {:?})", args.mode)?;
+            writeln!(
+                out,
+                "listening on http://{} token {token}",
+                listener.local_addr()?
+            )?;
             out.flush()?;
-        }
-        tokio::select! {
-            served = axum::serve(listener, app) => served,
-            () = iamport_bench::stop_signal() => Ok(()),
-        }
+            drop(out);
+            axum::serve(listener, app).await
+        })
     });
-    match result {
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,0 +1,179 @@
+//! `IamportClient` against raw reqwest + serde_json on the same call, both against the sandbox:
+//! what does the typed client cost per call, and where?
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::process::Command;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::process::{Server, output};
+use super::{Ctx, Measurement, Section, median, ratio_row, thousands};
+
+pub const MEASUREMENT: Measurement = Measurement {
+    name: "client",
+    tools: &[],
+    run,
+};
+
+const TARGET: f64 = 0.95;
+const CLIENT: &str = "iamport_client";
+const RAW: &str = "raw_reqwest";
+const GENERATED_RAW: &str = "generated_raw";
+
+/// What `bench-client` prints.
+#[derive(Deserialize)]
+struct Report {
+    workers: usize,
+    concurrency: usize,
+    calls: u32,
+    warmup_calls: u32,
+    rounds: Vec<Round>,
+}
+
+#[derive(Deserialize)]
+struct Round {
+    order: Vec<String>,
+    arms: BTreeMap<String, Arm>,
+}
+
+#[derive(Deserialize)]
+struct Arm {
+    calls_per_sec: f64,
+    cpu_us_per_call: f64,
+}
+
+impl Report {
+    /// The median over rounds of `f(arm)`, and of the per-round ratios `f(arm) / f(raw)`.
+    fn median(&self, arm: &str, f: fn(&Arm) -> f64) -> (f64, f64) {
+        let values: Vec<(f64, f64)> = self
+            .rounds
+            .iter()
+            .filter_map(|r| Some((f(r.arms.get(arm)?), f(r.arms.get(RAW)?))))
+            .collect();
+        let own: Vec<f64> = values.iter().map(|v| v.0).collect();
+        let ratios: Vec<f64> = values.iter().map(|v| v.0 / v.1).collect();
+        (median(&own), median(&ratios))
+    }
+}
+
+fn run(ctx: &Ctx) -> anyhow::Result<Section> {
+    let (rounds, calls, warmup) = if ctx.full {
+        (5, 150_000, 10_000)
+    } else {
+        (3, 30_000, 3_000)
+    };
+    let max_seconds: u64 = if ctx.full { 900 } else { 300 };
+    let sandbox = Server::start(&ctx.release.join("bench-server"), "generated", ctx.cores)?;
+    eprintln!("bench: client A/B, {rounds} rounds x {calls} calls per arm");
+    let out = output(
+        Command::new(ctx.release.join("bench-client"))
+            .args(["--base-url", &sandbox.base_url])
+            .args([
+                "--rounds",
+                &rounds.to_string(),
+                "--calls",
+                &calls.to_string(),
+            ])
+            .args(["--warmup-calls", &warmup.to_string(), "--concurrency", "32"])
+            .args(["--workers", &ctx.cores.to_string()])
+            .args(["--max-seconds", &max_seconds.to_string()]),
+        "bench-client",
+    )?;
+    drop(sandbox);
+    let report: Report =
+        serde_json::from_str(&out).with_context(|| format!("bench-client printed {out:?}"))?;
+
+    let calls_per_sec = |a: &Arm| a.calls_per_sec;
+    let cpu = |a: &Arm| a.cpu_us_per_call;
+    let (client, ratio) = report.median(CLIENT, calls_per_sec);
+    let (raw, _) = report.median(RAW, calls_per_sec);
+    let (client_cpu, cpu_ratio) = report.median(CLIENT, cpu);
+    let (raw_cpu, _) = report.median(RAW, cpu);
+    let rows = vec![
+        ratio_row(
+            format!("Client calls/s (median of {rounds} rounds)"),
+            format!("{} (`IamportClient::naver_cash_amount`)", thousands(client)),
+            format!("{} (raw reqwest + serde_json)", thousands(raw)),
+            ratio,
+            Some((ratio >= TARGET, format!("≥ {TARGET}"))),
+        ),
+        ratio_row(
+            "Client CPU time per call (client process)".into(),
+            format!("{client_cpu:.2} µs"),
+            format!("{raw_cpu:.2} µs"),
+            cpu_ratio,
+            None,
+        ),
+    ];
+
+    let mut md = String::from("## Client: IamportClient vs raw reqwest\n\n");
+    let _ = writeln!(
+        md,
+        "`bench-client` against a sandbox process (`bench-server --mode generated`) on loopback: {} rounds \
+         of {} calls per arm ({} warmup calls each first), {} calls in flight from tasks sharing one \
+         client, {} tokio workers; the A/B pair runs back to back in alternating order. Each arm has its \
+         own `reqwest::Client` with `IamportClient`'s default settings. The raw arm gets its token once, \
+         then GETs with `Authorization: Bearer` and decodes the body with serde_json into a struct of the \
+         same shape. CPU time is the client process's user + system time over the arm, per call; \
+         client and sandbox share the machine's {} cores, so calls/s hides part of the client's own cost \
+         and CPU per call shows it.\n",
+        report.rounds.len(),
+        thousands(f64::from(report.calls)),
+        thousands(f64::from(report.warmup_calls)),
+        report.concurrency,
+        report.workers,
+        ctx.cores
+    );
+    md.push_str("| Arm | What it is | calls/s | vs raw | CPU µs/call | vs raw |\n|---|---|---|---|---|---|\n");
+    for (arm, what) in [
+        (RAW, "baseline: reqwest GET + serde_json decode"),
+        (
+            GENERATED_RAW,
+            "diagnostic: `authorized_raw()` (token cached) then the generated `query_cash_amount`: the \
+             request built by progenitor's code (`Accept` and `api-version` headers, the auth hook), \
+             decoding through `ResponseValue`",
+        ),
+        (
+            CLIENT,
+            "`IamportClient::naver_cash_amount`: the above, plus validating `imp_uid`, mapping the \
+             envelope to the payload or an `Error`, the 401 retry",
+        ),
+    ] {
+        let (rate, rate_ratio) = report.median(arm, calls_per_sec);
+        let (cpu, cpu_ratio) = report.median(arm, cpu);
+        let _ = writeln!(
+            md,
+            "| `{arm}` | {what} | {} | {rate_ratio:.3} | {cpu:.2} | {cpu_ratio:.3} |",
+            thousands(rate)
+        );
+    }
+    let (generated, generated_cpu) = (report.median(GENERATED_RAW, cpu).0, client_cpu);
+    let _ = writeln!(
+        md,
+        "\nOf the {:.2} µs of CPU that a call through `IamportClient` costs beyond raw reqwest, {:.2} µs \
+         are the generated client's (raw → `generated_raw`) and {:.2} µs `IamportClient`'s own layer \
+         (`generated_raw` → `iamport_client`).\n",
+        client_cpu - raw_cpu,
+        generated - raw_cpu,
+        generated_cpu - generated
+    );
+    md.push_str("Per round (calls/s, CPU µs/call), in the order they ran:\n\n");
+    for (i, round) in report.rounds.iter().enumerate() {
+        let cells: Vec<String> = round
+            .order
+            .iter()
+            .filter_map(|name| {
+                let arm = round.arms.get(name)?;
+                Some(format!(
+                    "`{name}` {} / {:.2}",
+                    thousands(arm.calls_per_sec),
+                    arm.cpu_us_per_call
+                ))
+            })
+            .collect();
+        let _ = writeln!(md, "{}. {}", i + 1, cells.join(" · "));
+    }
+    Ok(Section { rows, markdown: md })
+}
