@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use openapi_support::METHODS;
 use serde_json::{Map, Value, json};
 
 /// The spec, parsed, as the generators read it.
@@ -18,10 +19,6 @@ pub fn spec() -> Value {
     yaml_serde::from_str(&text)
         .expect("spec/iamport.yaml parses (`cargo xtask codegen` explains why not)")
 }
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// One status an operation declares: the unit the agreement tests must cover.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,12 +79,7 @@ pub fn response_schema(spec: &Value, d: &Declared) -> Option<Value> {
 
 /// Resolves `#/components/schemas/X` (and any other local pointer) in an OpenAPI document.
 pub fn components_resolver(doc: &Value) -> impl Fn(&str) -> Option<Value> + '_ {
-    move |reference: &str| {
-        reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-            .cloned()
-    }
+    move |reference: &str| openapi_support::resolve_ref(doc, reference).cloned()
 }
 
 /// Brings a schema to the canonical form described in the module docs.
