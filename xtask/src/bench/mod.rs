@@ -134,6 +134,20 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
         if full { "full" } else { "quick" },
         started.elapsed().as_secs_f64()
     );
+    let busy = load_before
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok());
+    if let Some(load) = busy.filter(|load| *load > ctx.cores as f64 / 2.0) {
+        let _ = writeln!(
+            md,
+            "> **The machine was busy**: load average {load} before the run, on {} cores (other work on \
+             a shared machine). Absolute figures are depressed and noisy; the ratios less so, since the \
+             two arms of each pair run back to back, alternated, but read the per-round figures before \
+             reading a few percent into a ratio.\n",
+            ctx.cores
+        );
+    }
     let table = results_table(&sections);
     md.push_str("## Results\n\n");
     md.push_str(&table);
