@@ -31,6 +31,8 @@ pub fn output(command: &mut Command, what: &str) -> anyhow::Result<String> {
 /// A `bench-server` process, listening on a loopback port it picked.
 pub struct Server {
     pub base_url: String,
+    /// The URL of the measured request.
+    pub measure: String,
     /// A token the server accepts.
     pub token: String,
     child: Child,
@@ -38,7 +40,7 @@ pub struct Server {
 
 impl Server {
     /// Starts `bench-server --mode <mode>` and waits (at most 20 s) for its first line,
-    /// `listening on http://ADDR token TOKEN`.
+    /// `listening on http://ADDR measure URL token TOKEN`.
     pub fn start(bin: &Path, mode: &str, workers: usize) -> anyhow::Result<Server> {
         let what = format!("bench-server --mode {mode}");
         let mut child = Command::new(bin)
@@ -52,6 +54,7 @@ impl Server {
         // Owned before anything can fail, so that the process is stopped then too.
         let mut server = Server {
             base_url: String::new(),
+            measure: String::new(),
             token: String::new(),
             child,
         };
@@ -66,10 +69,21 @@ impl Server {
             .recv_timeout(Duration::from_secs(20))
             .with_context(|| format!("{what} did not report its address"))?;
         let words: Vec<&str> = line.split_whitespace().collect();
-        let ["listening", "on", base_url, "token", token] = words[..] else {
+        let [
+            "listening",
+            "on",
+            base_url,
+            "measure",
+            measure,
+            "token",
+            token,
+        ] = words[..]
+        else {
             bail!("{what} printed {line:?}");
         };
-        (server.base_url, server.token) = (base_url.to_owned(), token.to_owned());
+        server.base_url = base_url.to_owned();
+        server.measure = measure.to_owned();
+        server.token = token.to_owned();
         Ok(server)
     }
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 use super::process::{Server, output};
-use super::{Ctx, Measurement, Section, median, ratio_row, thousands};
+use super::{Ctx, Measurement, Row, Section, median, thousands};
 
 pub const MEASUREMENT: Measurement = Measurement {
     name: "server",
@@ -42,17 +42,13 @@ fn wrk_args(seconds: u64) -> Vec<String> {
 }
 
 fn wrk(server: &Server, seconds: u64) -> anyhow::Result<Wrk> {
-    let url = format!(
-        "{}/payments/{}/naver/cash-amount",
-        server.base_url,
-        super::IMP_UID
-    );
+    let url = &server.measure;
     let out = output(
         Command::new("wrk")
             .args(wrk_args(seconds))
             .arg("-H")
             .arg(format!("Authorization: Bearer {}", server.token))
-            .arg(&url),
+            .arg(url),
         "wrk",
     )?;
     let result = parse(&out).with_context(|| format!("reading wrk's output:\n{out}"))?;
@@ -133,6 +129,9 @@ fn run(ctx: &Ctx) -> anyhow::Result<Section> {
         );
         results.push(pair);
     }
+    let shown = generated
+        .measure
+        .replace(&generated.base_url, "http://127.0.0.1:<port>");
     drop((generated, handwritten));
 
     // (generated, hand-written, ratio): medians over the rounds, the ratio that of the rounds' ratios.
@@ -146,29 +145,29 @@ fn run(ctx: &Ctx) -> anyhow::Result<Section> {
     let (p50_g, p50_h, p50_ratio) = medians(|w| w.p50_ms);
     let (p99_g, p99_h, p99_ratio) = medians(|w| w.p99_ms);
     let rows = vec![
-        ratio_row(
-            format!("Server throughput (median of {rounds} rounds)"),
-            format!("{} req/s (generated router + sandbox)", thousands(rps_g)),
-            format!("{} req/s (hand-written axum)", thousands(rps_h)),
-            rps_ratio,
-            Some((
+        Row {
+            measure: format!("Server throughput (median of {rounds} rounds)"),
+            ours: format!("{} req/s (generated router + sandbox)", thousands(rps_g)),
+            baseline: format!("{} req/s (hand-written axum)", thousands(rps_h)),
+            ratio: Some(rps_ratio),
+            target: Some((
                 rps_ratio >= THROUGHPUT_TARGET,
                 format!("≥ {THROUGHPUT_TARGET}"),
             )),
-        ),
-        ratio_row(
-            "Server latency p99".into(),
-            format!("{p99_g:.3} ms"),
-            format!("{p99_h:.3} ms"),
-            p99_ratio,
-            Some((p99_ratio <= P99_TARGET, format!("≤ {P99_TARGET}"))),
-        ),
+        },
+        Row {
+            measure: "Server latency p99".into(),
+            ours: format!("{p99_g:.3} ms"),
+            baseline: format!("{p99_h:.3} ms"),
+            ratio: Some(p99_ratio),
+            target: Some((p99_ratio <= P99_TARGET, format!("≤ {P99_TARGET}"))),
+        },
     ];
 
     let mut md = String::from("## Server: generated vs hand-written axum\n\n");
     let _ = writeln!(
         md,
-        "`wrk {} -H 'Authorization: Bearer <token>' http://127.0.0.1:<port>/payments/{}/naver/cash-amount` \
+        "`wrk {} -H 'Authorization: Bearer <token>' {}` \
          against two `bench-server` processes (release build, {} tokio workers each): `--mode generated` \
          is `iamport_sandbox::app`, the sandbox as its binary serves it (generated router, validation, \
          token store, request log); `--mode handwritten` is one axum handler that compares the bearer \
@@ -177,7 +176,7 @@ fn run(ctx: &Ctx) -> anyhow::Result<Section> {
          warmup each, then {rounds} rounds of the pair back to back in alternating order; every answer \
          was a 200 (wrk's non-2xx count). wrk and the servers share the machine's {} cores.\n",
         wrk_args(seconds).join(" "),
-        super::IMP_UID,
+        shown,
         ctx.cores,
         ctx.cores
     );

@@ -28,18 +28,10 @@ struct Args {
     base_url: String,
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Calls per arm per round.
+    /// Calls per arm per round (and a tenth of it per arm before the first round, to warm up
+    /// connections, token and caches).
     #[arg(long, default_value_t = 10_000)]
     calls: u32,
-    /// Calls per arm before the first round (connections, token, caches).
-    #[arg(long, default_value_t = 1_000)]
-    warmup_calls: u32,
-    /// Calls in flight at once (tasks sharing one client).
-    #[arg(long, default_value_t = 32)]
-    concurrency: usize,
-    /// Tokio worker threads (default: one per core).
-    #[arg(long)]
-    workers: Option<usize>,
     /// Give up (with an error) after this long in all.
     #[arg(long, default_value_t = 300)]
     max_seconds: u64,
@@ -48,10 +40,12 @@ struct Args {
 const CLIENT: &str = "iamport_client";
 const RAW: &str = "raw_reqwest";
 const GENERATED_RAW: &str = "generated_raw";
+/// Calls in flight at once (tasks sharing one client).
+const CONCURRENCY: usize = 32;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let result = iamport_bench::runtime(args.workers)
+    let result = iamport_bench::runtime(None)
         .context("starting the runtime")
         .and_then(|rt| rt.block_on(ab(&args)));
     match result {
@@ -183,18 +177,13 @@ fn cpu_micros() -> u64 {
     fields.iter().sum::<u64>() * 10_000
 }
 
-/// `calls` calls through `caller` from `concurrency` tasks.
-async fn drive(
-    caller: &Caller,
-    calls: u32,
-    concurrency: usize,
-    deadline: Instant,
-) -> anyhow::Result<Arm> {
+/// `calls` calls through `caller` from [`CONCURRENCY`] tasks.
+async fn drive(caller: &Caller, calls: u32, deadline: Instant) -> anyhow::Result<Arm> {
     let remaining = Arc::new(AtomicI64::new(i64::from(calls)));
     let cpu_before = cpu_micros();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..concurrency.max(1) {
+    for _ in 0..CONCURRENCY {
         let (caller, remaining) = (caller.clone(), remaining.clone());
         tasks.spawn(async move {
             while remaining.fetch_sub(1, Ordering::Relaxed) > 0 {
@@ -223,7 +212,7 @@ async fn ab(args: &Args) -> anyhow::Result<serde_json::Value> {
     let deadline = Instant::now() + Duration::from_secs(args.max_seconds);
     let callers = callers(&args.base_url).await?;
     for caller in callers.values() {
-        drive(caller, args.warmup_calls, args.concurrency, deadline).await?;
+        drive(caller, args.calls / 10, deadline).await?;
     }
     let mut rounds = vec![];
     for round in 0..args.rounds {
@@ -234,19 +223,10 @@ async fn ab(args: &Args) -> anyhow::Result<serde_json::Value> {
         };
         let mut arms = BTreeMap::new();
         for name in order {
-            let arm = drive(&callers[name], args.calls, args.concurrency, deadline).await?;
+            let arm = drive(&callers[name], args.calls, deadline).await?;
             arms.insert(name, arm);
         }
         rounds.push(json!({"order": order, "arms": arms}));
     }
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    Ok(json!({
-        "workers": workers,
-        "concurrency": args.concurrency,
-        "calls": args.calls,
-        "warmup_calls": args.warmup_calls,
-        "rounds": rounds,
-    }))
+    Ok(json!({"concurrency": CONCURRENCY, "calls": args.calls, "rounds": rounds}))
 }

@@ -1,6 +1,7 @@
 //! `bench-server --mode <mode>`: serves one server under test on a free loopback port until killed
 //! (or, with `--exit-on-stdin-eof`, until its standard input closes). Its first line,
-//! `listening on http://ADDR token TOKEN`, gives the driver the address and a token it accepts.
+//! `listening on http://ADDR measure URL token TOKEN`, gives the driver the address, the measured
+//! request (the cash amount of [`IMP_UID`](iamport_bench::IMP_UID)) and a token the server accepts.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -30,12 +31,13 @@ fn main() -> ExitCode {
         runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let (app, token) = args.mode.app().await;
+            let base = format!("http://{}", listener.local_addr()?);
+            let measure = format!(
+                "{base}/payments/{}/naver/cash-amount",
+                iamport_bench::IMP_UID
+            );
             let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "listening on http://{} token {token}",
-                listener.local_addr()?
-            )?;
+            writeln!(out, "listening on {base} measure {measure} token {token}")?;
             out.flush()?;
             drop(out);
             axum::serve(listener, app).await
