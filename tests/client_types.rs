@@ -45,7 +45,7 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
     let mut from_client = Map::new();
     for (name, root) in &listed {
         // schemars puts nested types under `$defs` of the root schema.
-        let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
+        let resolve = |r: &str| openapi_support::resolve_ref(root, r).cloned();
         from_client.insert((*name).to_owned(), canonical(root, &resolve).unwrap());
     }
     let diffs = component_differences(from_spec, from_client, "client");

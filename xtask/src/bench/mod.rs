@@ -196,13 +196,11 @@ fn results_table(sections: &[Section]) -> String {
 const RECIPES: &str = "
 ## Recipes (not run by the bench)
 
-- **Instructions per request or call** (deterministic, for when a ratio above needs explaining on a
-  busy machine): run `target/release/bench-server --mode generated --workers 1` under
-  `valgrind --tool=callgrind`, warm it up with wrk, zero the counters with `callgrind_control -z <pid>`,
-  run `wrk -t1 -c4 -d5s` with the token it printed, and divide the `totals:` of the callgrind output by
-  the requests wrk completed; likewise with `--mode handwritten`. For the client, run `bench-client`
-  under callgrind with two `--calls` counts and divide the difference in instructions by the difference
-  in calls.
+- **Instructions per request** (deterministic, for when the server ratio needs explaining on a busy
+  machine): start `valgrind --tool=callgrind target/release/bench-server --mode generated --workers 1`,
+  warm it up with wrk, zero the counters with `callgrind_control -z <pid>`, run `wrk -t1 -c4 -d5s` with
+  the `Authorization: Bearer <token>` it printed against the URL it printed, stop it, and divide the
+  `totals:` of its callgrind output by the requests wrk completed; likewise with `--mode handwritten`.
 - **Peak memory** of a server: `grep VmHWM /proc/<pid>/status` after a load.
 ";
 

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use openapi_support::{METHODS, follow_refs};
+use openapi_support::{METHODS, follow_refs, resolve_ref};
 use serde_json::Value;
 
 use super::compare::escape;
@@ -139,7 +139,7 @@ pub(super) fn reconcile_media_types(old: &mut Value, new: &mut Value) -> Vec<Fin
     }
 
     fn media(doc: &Value, pointer: &str) -> BTreeMap<String, bool> {
-        doc.pointer(&pointer[1..])
+        resolve_ref(doc, pointer)
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
