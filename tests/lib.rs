@@ -275,7 +275,7 @@ fn diff_at(
         (Value::Object(l), Value::Object(r)) => {
             let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
             for key in keys {
-                let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let child = format!("{pointer}/{}", openapi_support::escape_segment(key));
                 match (l.get(key), r.get(key)) {
                     (Some(a), Some(b)) => diff_at(a, b, child, names, out),
                     (Some(a), None) => out.push(format!(

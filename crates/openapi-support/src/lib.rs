@@ -37,6 +37,16 @@ pub fn follow_refs<'a>(
     (pointer, node)
 }
 
+/// `key` as one segment of a JSON pointer (`~` → `~0`, `/` → `~1`).
+pub fn escape_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A JSON pointer segment back to the key it names.
+pub fn unescape_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// What a caught panic said (`catch_unwind`'s payload): its message, or `(no message)`.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
@@ -72,6 +82,13 @@ mod tests {
         let (pointer, node) = follow_refs(&doc, "#/components/schemas/A".into(), a);
         assert_eq!(pointer, "#/components/schemas/B");
         assert_eq!(node, &json!({"type": "string"}));
+    }
+
+    #[test]
+    fn pointer_segments_round_trip() {
+        assert_eq!(escape_segment("/a/{b}~c"), "~1a~1{b}~0c");
+        assert_eq!(unescape_segment("~1a~1{b}~0c"), "/a/{b}~c");
+        assert_eq!(unescape_segment(&escape_segment("~1")), "~1");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use anyhow::Context as _;
 use drift::{ChangeClass, ChangeComparison, ChangeDetails};
-use openapi_support::{follow_refs, panic_message};
+use openapi_support::{follow_refs, panic_message, unescape_segment};
 use serde_json::Value;
 
 use super::gate::Finding;
@@ -202,17 +202,9 @@ fn drift_pointer(stack: &drift::JsonPathStack, subpath: &str) -> String {
 fn endpoint_label(pointer: &str) -> String {
     let rest = pointer.strip_prefix("#/paths/").unwrap_or(pointer);
     let mut segments = rest.split('/');
-    let path = unescape(segments.next().unwrap_or_default());
+    let path = unescape_segment(segments.next().unwrap_or_default());
     match segments.next() {
         Some(method) => format!("{} {path}", method.to_uppercase()),
         None => path,
     }
-}
-
-pub(super) fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
-fn unescape(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
 }

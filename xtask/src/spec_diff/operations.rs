@@ -2,10 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use openapi_support::{METHODS, follow_refs, resolve_ref};
+use openapi_support::{METHODS, escape_segment, follow_refs, resolve_ref};
 use serde_json::Value;
 
-use super::compare::escape;
 use super::gate::Finding;
 
 pub(super) struct Op<'a> {
@@ -28,7 +27,7 @@ pub(super) fn common_operations<'a>(old: &'a Value, new: &'a Value) -> Vec<(Op<'
             .into_iter()
             .flatten()
         {
-            let item_pointer = format!("#/paths/{}", escape(path));
+            let item_pointer = format!("#/paths/{}", escape_segment(path));
             for method in METHODS {
                 if let Some(op) = item.get(method) {
                     let mut route = String::new();
@@ -84,7 +83,7 @@ pub(super) fn content_schemas<'a>(
             out.insert(
                 media.clone(),
                 (
-                    format!("{pointer}/content/{}/schema", escape(media)),
+                    format!("{pointer}/content/{}/schema", escape_segment(media)),
                     schema,
                 ),
             );
@@ -171,14 +170,14 @@ pub(super) fn reconcile_media_types(old: &mut Value, new: &mut Value) -> Vec<Fin
             match new_media.get(media_type) {
                 None => {
                     finding(
-                        format!("{}/{}", pair.old, escape(media_type)),
+                        format!("{}/{}", pair.old, escape_segment(media_type)),
                         format!("{} no longer has media type {media_type}", pair.what),
                     );
                     strip(old, &pair.old, media_type);
                 }
                 Some(has_schema) if has_schema != had_schema => {
                     finding(
-                        format!("{}/{}", pair.new, escape(media_type)),
+                        format!("{}/{}", pair.new, escape_segment(media_type)),
                         format!(
                             "{} {media_type}: the schema was {}",
                             pair.what,
@@ -193,7 +192,7 @@ pub(super) fn reconcile_media_types(old: &mut Value, new: &mut Value) -> Vec<Fin
         }
         for media_type in new_media.keys().filter(|m| !old_media.contains_key(*m)) {
             finding(
-                format!("{}/{}", pair.new, escape(media_type)),
+                format!("{}/{}", pair.new, escape_segment(media_type)),
                 format!("{} gained media type {media_type}", pair.what),
             );
             strip(new, &pair.new, media_type);

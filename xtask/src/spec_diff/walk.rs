@@ -5,10 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::LazyLock;
 
 use heck::ToSnakeCase;
-use openapi_support::follow_refs;
+use openapi_support::{escape_segment, follow_refs};
 use serde_json::Value;
 
-use super::compare::escape;
 use super::gate::Finding;
 use super::operations::{Op, content_schemas};
 
@@ -391,12 +390,12 @@ impl<'a> Walk<'a> {
         for name in old_props.keys().filter(|k| !new_props.contains_key(*k)) {
             found.push((
                 true,
-                format!("{op}/properties/{}", escape(name)),
+                format!("{op}/properties/{}", escape_segment(name)),
                 format!("property `{name}` removed"),
             ));
         }
         for name in new_props.keys().filter(|k| !old_props.contains_key(*k)) {
-            let pointer = format!("{np}/properties/{}", escape(name));
+            let pointer = format!("{np}/properties/{}", escape_segment(name));
             found.push(match (dir, new_req.contains(name)) {
                 (Dir::Request, true) => (
                     true,
@@ -412,7 +411,7 @@ impl<'a> Walk<'a> {
             });
         }
         for name in old_props.keys().filter(|k| new_props.contains_key(*k)) {
-            let pointer = format!("{np}/properties/{}", escape(name));
+            let pointer = format!("{np}/properties/{}", escape_segment(name));
             match (dir, old_req.contains(name), new_req.contains(name)) {
                 (Dir::Request, false, true) => found.push((
                     true,
@@ -461,7 +460,7 @@ impl<'a> Walk<'a> {
 
         for (name, old_schema) in old_props {
             if let Some(new_schema) = new_props.get(name) {
-                let segment = escape(name);
+                let segment = escape_segment(name);
                 self.schema(
                     context,
                     dir,
