@@ -76,7 +76,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
         "cargo xtask bench"
     };
     let date = first_line(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]));
-    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load_before = load_average();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("bench: {command}; cargo build --release -p iamport-bench");
     let status = Command::new(&cargo)
@@ -112,7 +112,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let busy = load_before
-        .split_whitespace()
+        .split(' ')
         .next()
         .and_then(|l| l.parse::<f64>().ok());
     if let Some(load) = busy.filter(|load| *load > ctx.cores as f64 / 2.0) {
@@ -145,18 +145,8 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         md,
-        "- load average (1, 5, 15 min) before / after: {} / {}",
-        load_before
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        "- load average (1, 5, 15 min) before / after: {load_before} / {}",
+        load_average()
     );
     let _ = writeln!(md, "- {}", first_line(Command::new("rustc").arg("-V")));
     let _ = writeln!(md, "- {}", first_line(Command::new("wrk").arg("-v")));
@@ -214,6 +204,15 @@ fn require(program: &str, install: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The first line a program prints (on stdout, else stderr), or `unknown`.
