@@ -106,7 +106,9 @@ fn duration_ms(text: &str) -> anyhow::Result<f64> {
 }
 
 fn run(ctx: &Ctx) -> anyhow::Result<Section> {
-    let (rounds, seconds, warmup) = if ctx.full { (5, 15, 5) } else { (3, 3, 2) };
+    // Many short rounds: each pair sees the same machine, and the median of the per-round ratios
+    // stands against the bursts of other work on a shared machine.
+    let (rounds, seconds, warmup) = if ctx.full { (15, 5, 5) } else { (5, 2, 2) };
     let bin = ctx.release.join("bench-server");
     let generated = Server::start(&bin, "generated", ctx.cores)?;
     let handwritten = Server::start(&bin, "handwritten", ctx.cores)?;
