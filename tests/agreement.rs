@@ -16,8 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-const KEY: &str = "1234567890123456";
-const SECRET: &str = "sandbox-secret-do-not-use-in-production-0123456789abcdef";
+use iamport_sandbox::credentials::{IMP_KEY as KEY, IMP_SECRET as SECRET};
 
 /// How a case makes the server answer with its status.
 #[derive(Clone, Debug)]

@@ -43,7 +43,7 @@ fn every_component_schema_has_a_client_type_that_says_the_same() {
         for (name, schema) in &schemas {
             let root = serde_json::to_value(schema).expect("a schema serializes");
             // schemars puts nested types under `$defs` of the root schema.
-            let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
+            let resolve = |r: &str| openapi_support::resolve_ref(&root, r).cloned();
             let schema = canonical_at(&root, &resolve, "#").unwrap_or_else(|e| {
                 panic!("reading the schemars schema of the client's {name}: {e}")
             });

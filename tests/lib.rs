@@ -92,6 +92,7 @@
 
 use std::collections::BTreeSet;
 
+use openapi_support::METHODS;
 use serde_json::{Map, Value, json};
 
 /// The spec, parsed, as the generators read it.
@@ -102,10 +103,6 @@ pub fn spec() -> Value {
     yaml_serde::from_str(&text)
         .expect("spec/iamport.yaml parses (`cargo xtask codegen` explains why not)")
 }
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// One status an operation declares: the unit the agreement tests must cover.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -174,12 +171,7 @@ pub fn response_schema(spec: &Value, d: &Declared) -> Option<Value> {
 
 /// Resolves `#/components/schemas/X` (and any other local pointer) in an OpenAPI document.
 pub fn components_resolver(doc: &Value) -> impl Fn(&str) -> Option<Value> + '_ {
-    move |reference: &str| {
-        reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-            .cloned()
-    }
+    move |reference: &str| openapi_support::resolve_ref(doc, reference).cloned()
 }
 
 /// Schema keywords [`canonical`] compares, each brought to one spelling first (see the module docs).
@@ -882,7 +874,7 @@ fn diff_at(
         (Value::Object(l), Value::Object(r)) => {
             let keys: BTreeSet<&String> = l.keys().chain(r.keys()).collect();
             for key in keys {
-                let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let child = format!("{pointer}/{}", openapi_support::escape_segment(key));
                 match (l.get(key), r.get(key)) {
                     (Some(a), Some(b)) => diff_at(a, b, child, names, out),
                     (Some(a), None) => out.push(format!(

@@ -1,13 +1,9 @@
-//! The programs `cargo xtask bench` measures, and what they share.
+//! The programs `cargo xtask bench` measures (see `xtask/src/bench/`):
 //!
-//! * `bench-server --mode <mode>` serves one of the [`Mode`]s on loopback: the sandbox on the generated
-//!   router, the hand-written axum baseline that answers the same JSON, and a few in-between variants
-//!   that tell where a difference comes from.
-//! * `bench-client` gets tokens, fetches one answer (so the bench can check that both servers say the
-//!   same bytes), and runs the client A/B: [`iamport_client::IamportClient`] vs raw reqwest + serde_json.
-//!
-//! Both binaries are driven by `xtask/src/bench/`; nothing here measures time on its own except the
-//! client A/B, which prints its figures as JSON.
+//! * `bench-server --mode <mode>`: the sandbox on the generated router ([`Mode::Generated`]) or the
+//!   hand-written axum baseline that gives the same answer ([`Mode::Handwritten`]), on loopback.
+//! * `bench-client`: [`iamport_client::IamportClient`] against raw reqwest + serde_json, calls per
+//!   second and CPU per call, printed as JSON.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -18,91 +14,54 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use iamport_sandbox::{Clock, Fixtures, NaverAnswer, Sandbox, SystemClock};
+use iamport_sandbox::credentials::{IMP_KEY, IMP_SECRET};
+use iamport_sandbox::{Fixtures, NaverAnswer, Sandbox, SystemClock};
 use iamport_server::types::GetTokenRequest;
-use iamport_server::{
-    GetTokenResponse, IamportApi, QueryCashAmountResponse, RequestContext, inputs,
-};
+use iamport_server::{GetTokenResponse, IamportApi, RequestContext, inputs};
 use serde::{Deserialize, Serialize};
 
 /// The payment every measured request asks for (a 200 in the default fixture set).
 pub const IMP_UID: &str = "imp_448280090638";
 
-/// The token that the hand-written baseline (and the static-token variant) issues and accepts.
-pub const STATIC_TOKEN: &str = "bench0static0token0a9ace025c90c0da216107";
+/// The token the hand-written baseline accepts.
+const STATIC_TOKEN: &str = "bench0static0token0a9ace025c90c0da216107";
 
-/// What a server under test runs; the first two are the A/B, the others split the difference.
+/// A server under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
-    /// The sandbox as its binary serves it: the generated router over `Sandbox`, with the sandbox's
-    /// request log (tower-http trace layer; no tracing subscriber installed, so the lines go nowhere).
+    /// The sandbox as its binary serves it: `iamport_sandbox::app`, the generated router over
+    /// `Sandbox` with its request log (no tracing subscriber installed, so the lines go nowhere).
     Generated,
     /// A hand-written axum router: one handler that compares the bearer token to a known string and
     /// serializes the same JSON.
     Handwritten,
-    /// Diagnostic: the generated router over `Sandbox`, without the sandbox's request log.
-    GeneratedNoLog,
-    /// Diagnostic: the generated router over `Sandbox`'s answers, but `authorize` compares the token
-    /// to a known string instead of asking the sandbox's token store.
-    GeneratedStaticToken,
-    /// Diagnostic: the hand-written routes inside the generated crate's envelope layers
-    /// (`iamport_server::envelope::harden`: 404/405 fallbacks, panic guard).
-    HandwrittenHardened,
 }
 
 impl Mode {
-    pub fn app(self) -> Router {
+    /// The server's router, and a token it accepts (the sandbox issues its own, as
+    /// `POST /users/getToken` would).
+    pub async fn app(self) -> (Router, String) {
         let fixtures = Fixtures::default_set();
         match self {
-            Mode::Generated => iamport_sandbox::app(Sandbox::new(&fixtures, SystemClock)),
-            Mode::GeneratedNoLog => {
-                iamport_server::router(Arc::new(Sandbox::new(&fixtures, SystemClock)))
+            Mode::Generated => {
+                let sandbox = Sandbox::new(&fixtures, SystemClock);
+                let request = GetTokenRequest {
+                    imp_key: IMP_KEY.to_owned(),
+                    imp_secret: IMP_SECRET.to_owned(),
+                };
+                let input = inputs::GetToken::new(request);
+                let token = match sandbox.get_token(RequestContext::default(), input).await {
+                    GetTokenResponse::Ok(ok) => ok.response.map(|a| a.access_token),
+                    _ => None,
+                };
+                let token = token.expect("the sandbox issues a token for its built-in key pair");
+                (iamport_sandbox::app(sandbox), token)
             }
-            Mode::GeneratedStaticToken => {
-                iamport_server::router(Arc::new(StaticToken(Sandbox::new(&fixtures, SystemClock))))
-            }
-            Mode::Handwritten => handwritten_routes(&fixtures),
-            Mode::HandwrittenHardened => {
-                iamport_server::envelope::harden(handwritten_routes(&fixtures))
-            }
+            Mode::Handwritten => (handwritten(&fixtures), STATIC_TOKEN.to_owned()),
         }
     }
 }
 
-/// The sandbox's answers behind a string-compare token check.
-struct StaticToken(Sandbox);
-
-impl IamportApi for StaticToken {
-    async fn authorize(&self, token: &str) -> bool {
-        token == STATIC_TOKEN
-    }
-
-    async fn get_token(
-        &self,
-        context: RequestContext,
-        input: inputs::GetToken,
-    ) -> GetTokenResponse {
-        match self.0.get_token(context, input).await {
-            GetTokenResponse::Ok(mut ok) => {
-                if let Some(annotation) = ok.response.as_mut() {
-                    annotation.access_token = STATIC_TOKEN.to_owned();
-                }
-                GetTokenResponse::Ok(ok)
-            }
-            other => other,
-        }
-    }
-
-    async fn query_cash_amount(
-        &self,
-        context: RequestContext,
-        input: inputs::QueryCashAmount,
-    ) -> QueryCashAmountResponse {
-        self.0.query_cash_amount(context, input).await
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The hand-written baseline: what one would write with axum and serde alone.
 
 /// The amounts, in the field order the generated types serialize (alphabetical).
@@ -115,8 +74,7 @@ pub struct CashAmount {
     pub amount_vat: i64,
 }
 
-/// The success envelope of the cash-amount call (`message` is left out when null, as the generated
-/// types do).
+/// The envelope of the cash-amount call (`message` left out when null, as the generated types do).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CashAmountEnvelope {
     pub code: i64,
@@ -133,59 +91,36 @@ struct ErrorEnvelope<'a> {
     response: (),
 }
 
-#[derive(Serialize)]
-struct TokenEnvelope<'a> {
-    code: i64,
-    response: TokenAnnotation<'a>,
-}
+type Payments = HashMap<String, CashAmount>;
 
-#[derive(Serialize)]
-struct TokenAnnotation<'a> {
-    access_token: &'a str,
-    expired_at: i64,
-    now: i64,
-}
-
-struct Handwritten {
-    credentials: HashMap<String, String>,
-    payments: HashMap<String, CashAmount>,
-}
-
-fn handwritten_routes(fixtures: &Fixtures) -> Router {
-    let state = Handwritten {
-        credentials: fixtures.credentials.secrets_by_key(),
-        payments: fixtures
-            .payments
-            .0
-            .iter()
-            .filter_map(|p| match &p.answer {
-                NaverAnswer::CashAmount(a) => Some((
-                    p.imp_uid.clone(),
-                    CashAmount {
-                        amount_by_npoint: a.amount_by_npoint,
-                        amount_by_primary: a.amount_by_primary,
-                        amount_supply: a.amount_supply,
-                        amount_total: a.amount_total,
-                        amount_vat: a.amount_vat,
-                    },
-                )),
-                _ => None,
-            })
-            .collect(),
-    };
+fn handwritten(fixtures: &Fixtures) -> Router {
+    let payments: Payments = fixtures
+        .payments
+        .0
+        .iter()
+        .filter_map(|p| match &p.answer {
+            NaverAnswer::CashAmount(a) => Some((
+                p.imp_uid.clone(),
+                CashAmount {
+                    amount_by_npoint: a.amount_by_npoint,
+                    amount_by_primary: a.amount_by_primary,
+                    amount_supply: a.amount_supply,
+                    amount_total: a.amount_total,
+                    amount_vat: a.amount_vat,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
     Router::new()
         .route(
             "/payments/{imp_uid}/naver/cash-amount",
-            axum::routing::get(handwritten_cash_amount),
+            axum::routing::get(cash_amount),
         )
-        .route(
-            "/users/getToken",
-            axum::routing::post(handwritten_get_token),
-        )
-        .with_state(Arc::new(state))
+        .with_state(Arc::new(payments))
 }
 
-fn handwritten_error(status: StatusCode, message: &str) -> Response {
+fn error(status: StatusCode, message: &str) -> Response {
     let body = ErrorEnvelope {
         code: -1,
         message,
@@ -194,8 +129,8 @@ fn handwritten_error(status: StatusCode, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-async fn handwritten_cash_amount(
-    State(state): State<Arc<Handwritten>>,
+async fn cash_amount(
+    State(payments): State<Arc<Payments>>,
     Path(imp_uid): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -205,48 +140,23 @@ async fn handwritten_cash_amount(
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|token| token == STATIC_TOKEN);
     if !authorized {
-        return handwritten_error(
+        return error(
             StatusCode::UNAUTHORIZED,
             "인증 Token이 전달되지 않았거나 유효하지 않습니다. (missing or invalid access token)",
         );
     }
-    match state.payments.get(&imp_uid) {
+    match payments.get(&imp_uid) {
         Some(amount) => Json(CashAmountEnvelope {
             code: 0,
             message: None,
             response: Some(amount.clone()),
         })
         .into_response(),
-        None => handwritten_error(StatusCode::NOT_FOUND, "존재하지 않는 결제정보입니다"),
+        None => error(StatusCode::NOT_FOUND, "존재하지 않는 결제정보입니다"),
     }
 }
 
-async fn handwritten_get_token(
-    State(state): State<Arc<Handwritten>>,
-    Json(body): Json<GetTokenRequest>,
-) -> Response {
-    if state.credentials.get(&body.imp_key) != Some(&body.imp_secret) {
-        return handwritten_error(
-            StatusCode::UNAUTHORIZED,
-            "인증에 실패하였습니다. API키와 secret을 확인하세요.",
-        );
-    }
-    let now = SystemClock.now();
-    Json(TokenEnvelope {
-        code: 0,
-        response: TokenAnnotation {
-            access_token: STATIC_TOKEN,
-            expired_at: now + 30 * 60,
-            now,
-        },
-    })
-    .into_response()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process plumbing shared by both binaries.
-
-/// The one runtime configuration both servers (and the client A/B) run on.
+/// The runtime both programs run on (`None`: one worker per core).
 pub fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = workers {
@@ -255,40 +165,12 @@ pub fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtim
     builder.enable_all().build()
 }
 
-/// Exits the process with `code` when standard input reaches its end: the driver keeps a pipe open
-/// to each program it starts, so these programs go away with it even when it is killed outright.
+/// Exits the process with `code` when standard input closes: the driver holds a pipe to it, so
+/// the server goes away with the driver even when the driver is killed outright.
 pub fn exit_when_stdin_closes(code: i32) {
     std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
         let mut buf = [0u8; 256];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => std::process::exit(code),
-                Ok(_) => {}
-            }
-        }
+        while let Ok(1..) = std::io::stdin().lock().read(&mut buf) {}
+        std::process::exit(code);
     });
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

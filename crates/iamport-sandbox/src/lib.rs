@@ -1,6 +1,7 @@
 //! A local sandbox of the PortOne V1 (iamport) REST API: the generated [`iamport_server`] router over a
 //! hand-written [`IamportApi`] implementation that answers from a fixture set.
 
+pub mod credentials;
 pub mod fixtures;
 mod serve;
 pub mod tokens;

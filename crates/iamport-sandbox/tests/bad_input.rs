@@ -7,8 +7,7 @@ use iamport_sandbox::{Fixtures, ManualClock, Sandbox};
 use reqwest::Method;
 use serde_json::Value;
 
-const KEY: &str = "1234567890123456";
-const SECRET: &str = "sandbox-secret-do-not-use-in-production-0123456789abcdef";
+use iamport_sandbox::credentials::{IMP_KEY as KEY, IMP_SECRET as SECRET};
 const NAVER: &str = "/payments/imp_448280090638/naver/cash-amount";
 
 struct Case {

@@ -788,12 +788,24 @@ pub mod inputs {
 e.g. `imp_448280090638`. PortOne transaction id.*/
         pub imp_uid: types::QueryCashAmountImpUid,
     }
+    impl QueryCashAmount {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(imp_uid: types::QueryCashAmountImpUid) -> Self {
+            Self { imp_uid }
+        }
+    }
     ///The inputs of `getToken`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetToken {
         /// The request body.
         pub body: types::GetTokenRequest,
+    }
+    impl GetToken {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(body: types::GetTokenRequest) -> Self {
+            Self { body }
+        }
     }
 }
 /// The API to implement: one method per operation of the spec, each answering with the

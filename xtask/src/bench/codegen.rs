@@ -1,19 +1,28 @@
-//! Codegen cost: `generate_all` on synthetic specs of growing size, and `codegen --check` as a
-//! process on the real spec.
+//! Codegen scaling: `generate_all` on synthetic specs of growing size. Does a large API stay fast
+//! to generate, and does the time grow linearly?
 
+use std::fmt::Write;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use super::process::run_captured;
-use super::stats::median;
+use super::{Ctx, Measurement, Row, Section, median, thousands};
 use crate::codegen::{self, SPEC_PATH};
 use crate::spec;
 
+pub const MEASUREMENT: Measurement = Measurement {
+    name: "codegen",
+    tools: &[],
+    run,
+};
+
 const CASH_AMOUNT: &str = "/payments/{imp_uid}/naver/cash-amount";
+const SIZES: [usize; 4] = [1, 10, 100, 1000];
+const TARGET_SECS_AT_1000: f64 = 10.0;
+/// Time per operation at 1000 operations over that at 100, at most this: linear growth.
+const LINEAR: f64 = 1.5;
 
 /// The real spec with its paths replaced by `n` clones of the cash-amount operation, under
 /// `/payments/{imp_uid}/naver/cash-amount-<i>` with operationId `queryCashAmount<i>`, without a
@@ -36,114 +45,114 @@ pub fn synthetic_spec(real: &str, n: usize) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(&document)?)
 }
 
-pub struct SizeResult {
-    pub operations: usize,
-    /// Seconds of `generate_all`, one per repetition.
-    pub generate_secs: Vec<f64>,
-    /// Seconds of `spec::parse` (YAML, checks, openapiv3), median.
-    pub parse_secs: f64,
-    /// Lines of generated code, all outputs together.
-    pub generated_lines: usize,
+/// (operations, CPU seconds of each run, wall seconds of each run, generated lines)
+type Size = (usize, Vec<f64>, Vec<f64>, usize);
+
+/// The CPU time this thread has run, in seconds (`/proc/thread-self/schedstat`, nanoseconds).
+/// `generate_all` runs on one thread: its CPU time is what it costs on a quiet machine, where the
+/// wall time of a busy machine is not.
+fn thread_cpu_secs() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .context("reading /proc/thread-self/schedstat (Linux only)")?;
+    let nanos: u64 = stat.split(' ').next().unwrap_or("").parse()?;
+    Ok(nanos as f64 / 1e9)
 }
 
-impl SizeResult {
-    pub fn median_secs(&self) -> f64 {
-        median(&self.generate_secs)
-    }
-    pub fn ms_per_operation(&self) -> f64 {
-        self.median_secs() * 1000.0 / self.operations as f64
-    }
-}
-
-/// Times `generate_all` for each size: `reps` repetitions, fewer (at least one) once a size has
-/// used `budget`.
-pub fn measure(
-    root: &Path,
-    sizes: &[usize],
-    reps: usize,
-    budget: Duration,
-) -> anyhow::Result<Vec<SizeResult>> {
-    let real = std::fs::read_to_string(root.join(SPEC_PATH)).context("reading the spec")?;
+fn run(ctx: &Ctx) -> anyhow::Result<Section> {
+    let (reps, budget) = if ctx.full { (7, 240) } else { (3, 60) };
+    let real = std::fs::read_to_string(ctx.root.join(SPEC_PATH)).context("reading the spec")?;
     let manifest =
-        std::fs::read_to_string(root.join("Cargo.toml")).context("reading Cargo.toml")?;
-    let mut results = vec![];
-    for &n in sizes {
+        std::fs::read_to_string(ctx.root.join("Cargo.toml")).context("reading Cargo.toml")?;
+    let mut sizes: Vec<Size> = vec![];
+    for n in SIZES {
         let text = synthetic_spec(&real, n)?;
-        let file = Path::new("bench/synthetic.yaml");
+        let spec =
+            spec::parse(Path::new("synthetic.yaml"), &text).map_err(|e| anyhow::anyhow!("{e}"))?;
         let started = Instant::now();
-        let mut generate_secs = vec![];
-        let mut parse_secs = vec![];
-        let mut generated_lines = 0;
-        while generate_secs.len() < reps && (generate_secs.is_empty() || started.elapsed() < budget)
+        let (mut secs, mut wall, mut lines) = (vec![], vec![], 0);
+        // `reps` runs, fewer (at least one) once a size has used the budget.
+        while secs.len() < reps
+            && (secs.is_empty() || started.elapsed() < Duration::from_secs(budget))
         {
-            let t = Instant::now();
-            let spec = spec::parse(file, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
-            parse_secs.push(t.elapsed().as_secs_f64());
-            let count = spec.openapi.operations().count();
-            if count != n {
-                bail!("the synthetic spec of {n} operations has {count}");
-            }
-            let t = Instant::now();
+            let (t, cpu) = (Instant::now(), thread_cpu_secs()?);
             let outputs = codegen::generate_all(&spec, &manifest)
                 .with_context(|| format!("generating from {n} operations"))?;
-            generate_secs.push(t.elapsed().as_secs_f64());
-            generated_lines = outputs.iter().map(|o| o.contents.lines().count()).sum();
+            secs.push(thread_cpu_secs()? - cpu);
+            wall.push(t.elapsed().as_secs_f64());
+            lines = outputs.iter().map(|o| o.contents.lines().count()).sum();
         }
         eprintln!(
-            "bench: codegen {n:>4} operations: {:.3} s median of {} ({} lines)",
-            median(&generate_secs),
-            generate_secs.len(),
-            generated_lines
+            "bench: codegen {n:>4} operations: {:.3} s CPU, {:.3} s wall (medians of {})",
+            median(&secs),
+            median(&wall),
+            secs.len()
         );
-        results.push(SizeResult {
-            operations: n,
-            generate_secs,
-            parse_secs: median(&parse_secs),
-            generated_lines,
-        });
+        sizes.push((n, secs, wall, lines));
     }
-    Ok(results)
-}
 
-pub struct CheckTiming {
-    pub command: String,
-    pub secs: Vec<f64>,
-    /// Exit statuses other than success, as text (a stale tree makes `--check` fail; still timed).
-    pub failures: Vec<String>,
-}
+    let per_op = |n: usize| {
+        let (_, secs, _, _) = sizes.iter().find(|s| s.0 == n).expect("a measured size");
+        median(secs) * 1000.0 / n as f64
+    };
+    let at_1000 = per_op(1000); // ms per operation × 1000 operations / 1000 ms
+    let growth = per_op(1000) / per_op(100);
+    let rows = vec![
+        Row {
+            measure: "Codegen (`generate_all`), 1000 operations, CPU time".into(),
+            ours: format!("{at_1000:.2} s"),
+            baseline: "—".into(),
+            ratio: None,
+            target: Some((
+                at_1000 < TARGET_SECS_AT_1000,
+                format!("< {TARGET_SECS_AT_1000:.0} s"),
+            )),
+        },
+        Row {
+            measure: "Codegen CPU time per operation, 1000 vs 100 operations".into(),
+            ours: format!("{:.2} ms/op", per_op(1000)),
+            baseline: format!("{:.2} ms/op", per_op(100)),
+            ratio: Some(growth),
+            target: Some((growth <= LINEAR, format!("≤ {LINEAR} (linear)"))),
+        },
+    ];
 
-/// Times `program args…` as a whole process, `runs` times (at most 120 s each).
-pub fn time_process(
-    root: &Path,
-    shown_as: &str,
-    program: &Path,
-    args: &[&str],
-    runs: usize,
-) -> anyhow::Result<CheckTiming> {
-    let mut secs = vec![];
-    let mut failures = vec![];
-    for _ in 0..runs {
-        let done = run_captured(
-            Command::new(program).args(args).current_dir(root),
-            shown_as,
-            Duration::from_secs(120),
-        )?;
-        secs.push(done.secs);
-        if !done.status.success() {
-            let last = done.stderr.lines().last().unwrap_or("").to_owned();
-            failures.push(format!("{} ({last})", done.status));
-        }
+    let mut md = String::from("## Codegen scaling\n\n");
+    md.push_str(
+        "`generate_all` (progenitor client, httpmock mocks, server stub) timed in the xtask process \
+         (dev profile, as `cargo xtask` builds it), on synthetic specs made from the real one: its paths \
+         replaced by N clones of the cash-amount operation (`/payments/{imp_uid}/naver/cash-amount-<i>`, \
+         operationId `queryCashAmount<i>`). The targets are judged on the CPU time of the thread that \
+         generates (one thread: on a quiet machine that is the wall time too; a busy machine inflates the \
+         wall time, shown beside it). \"Linear\": time per operation at 1000 operations at most 1.5 × \
+         that at 100 (a constant cost per spec makes small specs look expensive per operation).\n\n\
+         | Operations | CPU, median | wall, median | runs | CPU ms per operation | generated lines |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for (n, secs, wall, lines) in &sizes {
+        let _ = writeln!(
+            md,
+            "| {n} | {:.3} s | {:.3} s | {} | {:.2} | {} |",
+            median(secs),
+            median(wall),
+            secs.len(),
+            per_op(*n),
+            thousands(*lines as f64)
+        );
     }
-    Ok(CheckTiming {
-        command: shown_as.to_owned(),
-        secs,
-        failures,
-    })
+    Ok(Section { rows, markdown: md })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_thread_s_cpu_time_is_readable_and_only_grows() {
+        let before = thread_cpu_secs().unwrap();
+        let spin: u64 = (0..1_000_000u64).map(std::hint::black_box).sum();
+        assert!(spin > 0);
+        assert!(thread_cpu_secs().unwrap() >= before);
+    }
 
     #[test]
     fn synthetic_specs_pass_the_checks_with_n_operations() {

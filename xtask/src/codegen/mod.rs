@@ -259,11 +259,7 @@ pub fn guard_panics<T, E: std::fmt::Display>(
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => bail!("{what} refused {SPEC_PATH}: {e}"),
         Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".into());
+            let msg = openapi_support::panic_message(&*payload);
             bail!("{what} failed on {SPEC_PATH}: {msg}")
         }
     }

@@ -5,15 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use openapi_support::{METHODS, resolve_ref};
 use serde_json::{Map, Value};
 
 use super::DocPath;
 
 pub(super) type Problems = Vec<(DocPath, String)>;
 
-pub(super) const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 const NON_NEGATIVE_INTEGERS: [&str; 6] = [
     "maxLength",
     "minLength",
@@ -47,6 +45,7 @@ const ONLY_3_1: [&str; 8] = [
 ];
 
 pub fn check(doc: &Value) -> Problems {
+    let whole = doc;
     let mut p = Problems::new();
     let root = DocPath::default();
     let Some(doc) = doc.as_object() else {
@@ -56,7 +55,7 @@ pub fn check(doc: &Value) -> Problems {
         ));
         return p;
     };
-    let ctx = Ctx { doc };
+    let ctx = Ctx { doc, whole };
 
     match doc.get("openapi") {
         Some(Value::String(v)) if v.trim().starts_with("3.0.") => {}
@@ -178,6 +177,7 @@ fn is_semver(v: &str) -> bool {
 
 struct Ctx<'a> {
     doc: &'a Map<String, Value>,
+    whole: &'a Value,
 }
 
 impl<'a> Ctx<'a> {
@@ -187,12 +187,7 @@ impl<'a> Ctx<'a> {
 
     /// Follows a local `#/components/...` reference.
     fn resolve(&self, reference: &str) -> Option<&'a Value> {
-        let rest = reference.strip_prefix("#/")?;
-        let mut node: &Value = self.doc.get(rest.split('/').next()?)?;
-        for part in rest.split('/').skip(1) {
-            node = node.get(part.replace("~1", "/").replace("~0", "~"))?;
-        }
-        Some(node)
+        resolve_ref(self.whole, reference)
     }
 
     #[allow(clippy::too_many_arguments)]

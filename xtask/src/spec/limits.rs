@@ -12,7 +12,9 @@ use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::{Map, Value};
 
 use super::DocPath;
-use super::checks::{METHODS, Problems, describe};
+use openapi_support::METHODS;
+
+use super::checks::{Problems, describe};
 
 /// Body media types the generators read (the client sends the first, the server accepts all).
 const BODY_MEDIA: [&str; 2] = ["application/json", "application/x-www-form-urlencoded"];

@@ -1,11 +1,9 @@
-//! `bench-server --mode <mode>`: serves one server under test on loopback until stopped.
-//!
-//! Prints `listening on http://ADDR` as its first line once the socket is bound (the driver reads the
-//! port from it). Stops on Ctrl-C, SIGTERM, or with `--exit-on-stdin-eof` when its standard input
-//! closes.
+//! `bench-server --mode <mode>`: serves one server under test on a free loopback port until killed
+//! (or, with `--exit-on-stdin-eof`, until its standard input closes). Its first line,
+//! `listening on http://ADDR measure URL token TOKEN`, gives the driver the address, the measured
+//! request (the cash amount of [`IMP_UID`](iamport_bench::IMP_UID)) and a token the server accepts.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,9 +14,6 @@ use iamport_bench::Mode;
 struct Args {
     #[arg(long, value_enum)]
     mode: Mode,
-    /// Address to listen on; port 0 picks a free one.
-    #[arg(long, default_value = "127.0.0.1:0")]
-    addr: SocketAddr,
     /// Tokio worker threads (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -32,28 +27,23 @@ fn main() -> ExitCode {
     if args.exit_on_stdin_eof {
         iamport_bench::exit_when_stdin_closes(0);
     }
-    let runtime = match iamport_bench::runtime(args.workers) {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result: std::io::Result<()> = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.addr).await?;
-        let addr = listener.local_addr()?;
-        let app = args.mode.app();
-        {
+    let served = iamport_bench::runtime(args.workers).and_then(|runtime| {
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let (app, token) = args.mode.app().await;
+            let base = format!("http://{}", listener.local_addr()?);
+            let measure = format!(
+                "{base}/payments/{}/naver/cash-amount",
+                iamport_bench::IMP_UID
+            );
             let mut out = std::io::stdout().lock();
-            writeln!(out, "listening on http://{addr} (mode {:?})", args.mode)?;
+            writeln!(out, "listening on {base} measure {measure} token {token}")?;
             out.flush()?;
-        }
-        tokio::select! {
-            served = axum::serve(listener, app) => served,
-            () = iamport_bench::stop_signal() => Ok(()),
-        }
+            drop(out);
+            axum::serve(listener, app).await
+        })
     });
-    match result {
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1810,6 +1810,12 @@ pub mod inputs {
         /// The request body.
         pub body: types::TokenRequest,
     }
+    impl GetToken {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(body: types::TokenRequest) -> Self {
+            Self { body }
+        }
+    }
     ///The inputs of `listEvents`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1817,12 +1823,24 @@ pub mod inputs {
         ///`since` (query)
         pub since: Option<::chrono::naive::NaiveDate>,
     }
+    impl ListEvents {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new() -> Self {
+            Self { since: None }
+        }
+    }
     ///The inputs of `createItem`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateItem {
         /// The request body.
         pub body: types::NewItem,
+    }
+    impl CreateItem {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(body: types::NewItem) -> Self {
+            Self { body }
+        }
     }
     ///The inputs of `deleteItem`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
@@ -1833,6 +1851,12 @@ pub mod inputs {
         ///`Tier` (header)
         pub tier: Option<::std::string::String>,
     }
+    impl DeleteItem {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(id: ::std::string::String) -> Self {
+            Self { id, tier: None }
+        }
+    }
     ///The inputs of `updateTags`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1841,6 +1865,12 @@ pub mod inputs {
         pub id: ::std::string::String,
         /// The request body.
         pub body: types::TagForm,
+    }
+    impl UpdateTags {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(id: ::std::string::String, body: types::TagForm) -> Self {
+            Self { id, body }
+        }
     }
     ///The inputs of `move`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
@@ -1851,12 +1881,24 @@ pub mod inputs {
         ///`where` (query)
         pub where_: Option<::std::string::String>,
     }
+    impl Move {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(type_: ::std::string::String) -> Self {
+            Self { type_, where_: None }
+        }
+    }
     ///The inputs of `exportItems`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ExportItems {
         ///`kind` (path)
         pub kind: types::ExportItemsKind,
+    }
+    impl ExportItems {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(kind: types::ExportItemsKind) -> Self {
+            Self { kind }
+        }
     }
     ///The inputs of `listItems`, decoded and checked against the spec.
     #[derive(Clone, Debug, PartialEq)]
@@ -1878,6 +1920,21 @@ pub mod inputs {
         pub sort: Option<types::Sort>,
         ///`Tier` (header)
         pub tier: Option<types::ListItemsTier>,
+    }
+    impl ListItems {
+        /// The inputs with the required ones given; the optional ones are `None`.
+        pub fn new(kind: types::Kind, in_stock: bool) -> Self {
+            Self {
+                kind,
+                ids: None,
+                in_stock,
+                limit: None,
+                offset: None,
+                price_min: None,
+                sort: None,
+                tier: None,
+            }
+        }
     }
 }
 /// The API to implement: one method per operation of the spec, each answering with the

@@ -172,6 +172,29 @@ fn input_struct(op: &Op) -> TokenStream {
             pub body: Option<#ty> }
         }
     });
+    // `new` takes the required inputs (optional ones start as `None` and are public fields), so
+    // code outside the crate, e.g. a test calling an implementation directly, can build one.
+    let mut args = vec![];
+    let mut inits = vec![];
+    for p in &op.params {
+        let field = &p.ident;
+        let ty = &p.ty;
+        if p.required {
+            args.push(quote! { #field: #ty });
+            inits.push(quote! { #field });
+        } else {
+            inits.push(quote! { #field: None });
+        }
+    }
+    if let Some(b) = &op.body {
+        let ty = &b.ty;
+        if b.required {
+            args.push(quote! { body: #ty });
+            inits.push(quote! { body });
+        } else {
+            inits.push(quote! { body: None });
+        }
+    }
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq)]
@@ -179,6 +202,13 @@ fn input_struct(op: &Op) -> TokenStream {
         pub struct #name {
             #(#params,)*
             #body
+        }
+
+        impl #name {
+            /// The inputs with the required ones given; the optional ones are `None`.
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits),* }
+            }
         }
     }
 }
