@@ -49,6 +49,7 @@ mod clock;
 mod error;
 mod runtime;
 mod token;
+mod transport;
 
 pub use auth::{AccessToken, RequestAuth};
 pub use client::{IamportClient, IamportClientBuilder};
@@ -58,6 +59,7 @@ pub use error::Error;
 pub use generated_client::__contract;
 pub use generated_client::{requests, types};
 pub(crate) use runtime::TokenGrant;
+pub use transport::RetryPolicy;
 
 /// The generated (progenitor) client: one builder per operation, returning the raw envelope in a
 /// [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].
