@@ -637,6 +637,50 @@ mod tests {
     }
 
     #[test]
+    fn secrets_and_secret_named_fields_are_redacted() {
+        let none = std::iter::empty;
+        assert_eq!(
+            redact_fields(r#"{"access_token": "abc", "now": 1, "imp_secret":"s3"}"#),
+            r#"{"access_token": "<redacted>", "now": 1, "imp_secret":"<redacted>"}"#
+        );
+        assert_eq!(
+            redact_fields("imp_key=k&imp_secret=s3&x=1"),
+            "imp_key=k&imp_secret=<redacted>&x=1"
+        );
+        assert_eq!(
+            redact_fields("{&quot;imp_secret&quot;:&quot;s3&quot;}"),
+            "{&quot;imp_secret&quot;:&quot;<redacted>&quot;}"
+        );
+        assert_eq!(
+            redact_fields(r#"{\"access_token\":\"abc\"}"#),
+            r#"{\"access_token\":\"<redacted>\"}"#
+        );
+        assert_eq!(redact_fields("token: abc def"), "token: <redacted> def");
+        assert_eq!(
+            redact_fields(r#"{"token":"unterminated"#),
+            r#"{"token":"<redacted>"#
+        );
+        assert_eq!(
+            redact_fields("no secrets here: 토큰"),
+            "no secrets here: 토큰"
+        );
+        assert_eq!(
+            redact("say s3cr3t twice s3cr3t", ["s3cr3t"].into_iter()),
+            "say <redacted> twice <redacted>"
+        );
+        assert_eq!(redact("", none()), "");
+    }
+
+    #[test]
+    fn kept_bodies_are_cut_at_a_character_boundary() {
+        let body = "가".repeat(KEPT_BODY_MAX_BYTES);
+        let kept = cut(&body);
+        assert!(kept.len() < KEPT_BODY_MAX_BYTES + 40, "{}", kept.len());
+        assert!(kept.ends_with(&format!("… [cut: {} bytes in all]", body.len())));
+        assert_eq!(cut("short"), "short");
+    }
+
+    #[test]
     fn envelope_fallback_only_reports_failures() {
         let ok = StatusCode::OK;
         assert!(Error::from_envelope("op", ok, br#"{"code":0,"response":{}}"#).is_none());

@@ -323,11 +323,9 @@ async fn attempt_once(
             .headers()
             .get(LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let downgrade = sent_to.scheme() == "https"
-            && location
-                .as_deref()
-                .and_then(|l| sent_to.join(l).ok())
-                .is_some_and(|target| target.scheme() == "http");
+        let downgrade = location
+            .as_deref()
+            .is_some_and(|location| is_downgrade(&sent_to, location));
         let reason = format!(
             "HTTP {status} redirect to {}: the iamport client does not follow redirects",
             location.as_deref().unwrap_or("(no Location)")
@@ -395,6 +393,14 @@ async fn attempt_once(
     Ok(Attempt::Answer {
         response: rebuild(&response, reqwest::Body::from(body), false),
     })
+}
+
+/// Whether a redirect from `sent_to` to `location` leaves https for plain http.
+fn is_downgrade(sent_to: &reqwest::Url, location: &str) -> bool {
+    sent_to.scheme() == "https"
+        && sent_to
+            .join(location)
+            .is_ok_and(|target| target.scheme() == "http")
 }
 
 /// How much of a refused body is kept for the error.
@@ -469,6 +475,17 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn a_redirect_from_https_to_http_is_a_downgrade() {
+        let https: reqwest::Url = "https://api.iamport.kr/users/getToken".parse().unwrap();
+        assert!(is_downgrade(&https, "http://api.iamport.kr/users/getToken"));
+        assert!(is_downgrade(&https, "HTTP://evil.example/"));
+        assert!(!is_downgrade(&https, "https://evil.example/"));
+        assert!(!is_downgrade(&https, "/elsewhere"));
+        let http: reqwest::Url = "http://127.0.0.1:8080/x".parse().unwrap();
+        assert!(!is_downgrade(&http, "http://127.0.0.1:9090/"));
     }
 
     #[test]

@@ -77,6 +77,35 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
+/// Captures the events of this thread at every level until the returned value is dropped (use a
+/// single-threaded runtime so the client's events happen on this thread).
+pub struct Logs {
+    captured: Captured,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.captured.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+pub fn capture_logs() -> Logs {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    // Callsites registered by other tests' threads before this subscriber existed.
+    tracing::callsite::rebuild_interest_cache();
+    Logs {
+        captured,
+        _guard: guard,
+    }
+}
+
 // Single-threaded runtime: the thread-local subscriber sees every event of the client.
 #[tokio::test(flavor = "current_thread")]
 async fn tracing_events_never_show_the_secret_or_a_token() {
@@ -87,6 +116,8 @@ async fn tracing_events_never_show_the_secret_or_a_token() {
         .with_writer(captured.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites registered by other tests' threads before this subscriber existed.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start_async().await;
     let first = mock_token(&server, TOKEN);
