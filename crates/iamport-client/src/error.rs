@@ -400,12 +400,34 @@ impl Error {
                     *body = cut(body);
                 }
             }
-            Error::InvalidPayload { status, body, .. } => {
-                if token_call && status.is_none_or(|s| s.is_success()) {
+            Error::InvalidPayload {
+                status,
+                body,
+                source,
+                ..
+            } => {
+                let withhold = token_call && status.is_none_or(|s| s.is_success());
+                if withhold {
                     *body = WITHHELD.to_owned();
                 } else {
                     clean(body);
                     *body = cut(body);
+                }
+                // serde's message quotes the value it refused: the token call's not at all, and
+                // any other's with the secrets redacted.
+                let said = source.to_string();
+                let safe = if withhold {
+                    format!(
+                        "{:?} error at line {} column {} (details withheld: the answer carries the access token)",
+                        source.classify(),
+                        source.line(),
+                        source.column()
+                    )
+                } else {
+                    redact(&said, secrets.clone())
+                };
+                if safe != said {
+                    *source = Arc::new(<serde_json::Error as serde::de::Error>::custom(safe));
                 }
             }
             Error::Redirect {

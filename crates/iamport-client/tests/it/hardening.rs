@@ -197,6 +197,14 @@ async fn an_undecodable_token_answer_shows_the_token_nowhere() {
         let server = Hostile::start(move |_| Reply::json("200 OK", &body)).await;
         let client = client_for(&server.url());
 
+        // The token where serde quotes the value it refuses.
+        let quoted = token_body(TOKEN, &format!("\"{TOKEN}\""), "1000001800");
+        let quoting = Hostile::start(move |_| Reply::json("200 OK", &quoted)).await;
+        let error = client_for(&quoting.url()).access_token().await.unwrap_err();
+        assert_nothing_secret("Debug", &format!("{error:?}"));
+        let source = std::error::Error::source(&error).unwrap().to_string();
+        assert_nothing_secret("the serde error", &source);
+
         let error = client.query_cash_amount(UID).await.unwrap_err();
 
         assert!(
@@ -210,6 +218,8 @@ async fn an_undecodable_token_answer_shows_the_token_nowhere() {
             ),
             "{error:?}"
         );
+        let source = std::error::Error::source(&error).unwrap().to_string();
+        assert!(source.contains("line 1"), "{source}");
         assert_nothing_secret("Display", &error.to_string());
         assert_nothing_secret("Debug", &format!("{error:?}"));
         assert_nothing_secret("alternate Debug", &format!("{error:#?}"));
