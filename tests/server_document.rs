@@ -1,7 +1,8 @@
 //! The server's own OpenAPI document (utoipa, 3.1) says what the spec (3.0) says, by meaning.
 
 use iamport_contract_tests::{
-    component_differences, component_schemas, contract_view, differences, spec,
+    component_differences, component_schemas, contract_differences, contract_view, failure_report,
+    spec,
 };
 use serde_json::Value;
 
@@ -12,26 +13,35 @@ fn server_document() -> Value {
 
 #[test]
 fn operations_parameters_statuses_and_schemas_match_the_spec() {
-    let spec_view = contract_view(&spec()).expect("the spec resolves");
-    let server_view = contract_view(&server_document()).expect("the server's document resolves");
-    let diffs = differences(&spec_view, &server_view, ("spec", "server"));
+    let spec_view = contract_view(&spec()).unwrap_or_else(|e| panic!("reading the spec: {e}"));
+    let server_view = contract_view(&server_document())
+        .unwrap_or_else(|e| panic!("reading the server's document: {e}"));
+    let diffs = contract_differences(&spec_view, &server_view, "server");
     assert!(
         diffs.is_empty(),
-        "the server's /openapi.json disagrees with spec/iamport.yaml ({} differences; regenerate with `cargo xtask codegen`, or fix the server generator):\n{}",
-        diffs.len(),
-        diffs.join("\n")
+        "{}",
+        failure_report(
+            "the server's /openapi.json disagrees with spec/iamport.yaml",
+            &diffs,
+            "server"
+        )
     );
 }
 
 #[test]
 fn component_schemas_match_the_spec() {
-    let from_spec = component_schemas(&spec()).unwrap();
-    let from_server = component_schemas(&server_document()).unwrap();
+    let from_spec = component_schemas(&spec()).unwrap_or_else(|e| panic!("reading the spec: {e}"));
+    let from_server = component_schemas(&server_document())
+        .unwrap_or_else(|e| panic!("reading the server's document: {e}"));
     let diffs = component_differences(from_spec, from_server, "server");
     assert!(
         diffs.is_empty(),
-        "component schemas differ:\n{}",
-        diffs.join("\n")
+        "{}",
+        failure_report(
+            "the server's component schemas disagree with the spec's",
+            &diffs,
+            "server"
+        )
     );
 }
 

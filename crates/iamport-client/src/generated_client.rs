@@ -153,17 +153,7 @@ pub mod types {
         }
     }
     ///`QueryCashAmountImpUid`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct QueryCashAmountImpUid(::std::string::String);
     impl ::std::ops::Deref for QueryCashAmountImpUid {
@@ -753,6 +743,21 @@ pub mod types {
             }
         }
     }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for QueryCashAmountImpUid {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "QueryCashAmountImpUid".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!(
+                { "type" : "string", "minLength" : 1u64, "maxLength" : 32u64, "pattern" :
+                "[^.]" }
+            )
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for PortOne V1 (iamport) REST API
@@ -920,14 +925,8 @@ pub mod builder {
                 "{}/payments/{}/naver/cash-amount", client.baseurl, encode_path(& imp_uid
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1029,14 +1028,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/users/getToken", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1273,6 +1266,7 @@ pub mod requests {
 #[doc(hidden)]
 pub mod __contract {
     use super::types;
+    /// What each type reads (deserializes).
     pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
         vec![
             ("AuthAnnotation", schemars::schema_for!(types::AuthAnnotation)),
@@ -1283,6 +1277,27 @@ pub mod __contract {
             schemars::schema_for!(types::NaverCashAmountAnnotation)),
             ("NaverCashAmountResponse",
             schemars::schema_for!(types::NaverCashAmountResponse))
+        ]
+    }
+    /// What each type writes (serializes).
+    pub fn component_schemas_written() -> Vec<(&'static str, schemars::Schema)> {
+        vec![
+            ("AuthAnnotation", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::AuthAnnotation > ()), ("AuthResponse",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::AuthResponse > ()),
+            ("ErrorResponse", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::ErrorResponse > ()), ("GetTokenRequest",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::GetTokenRequest > ()),
+            ("NaverCashAmountAnnotation", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::NaverCashAmountAnnotation > ()), ("NaverCashAmountResponse",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::NaverCashAmountResponse >
+            ())
         ]
     }
 }

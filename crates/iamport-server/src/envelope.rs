@@ -315,3 +315,44 @@ pub fn harden<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> 
             },
         ))
 }
+
+/// Sets the `default` of a parameter's schema in a generated document (utoipa's parameter syntax
+/// cannot state one); used by the generated `ApiDoc`.
+pub fn document_parameter_default(
+    openapi: &mut utoipa::openapi::OpenApi,
+    path: &str,
+    method: &str,
+    name: &str,
+    default: serde_json::Value,
+) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let Some(item) = openapi.paths.paths.get_mut(path) else {
+        return;
+    };
+    let operation = match method {
+        "get" => item.get.as_mut(),
+        "put" => item.put.as_mut(),
+        "post" => item.post.as_mut(),
+        "delete" => item.delete.as_mut(),
+        "options" => item.options.as_mut(),
+        "head" => item.head.as_mut(),
+        "patch" => item.patch.as_mut(),
+        "trace" => item.trace.as_mut(),
+        _ => None,
+    };
+    let parameters = operation.and_then(|o| o.parameters.as_mut());
+    for parameter in parameters.into_iter().flatten() {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        if parameter.name == name
+            && let Some(RefOr::T(schema)) = parameter.schema.as_mut()
+        {
+            match schema {
+                Schema::Object(object) => object.default = Some(default.clone()),
+                Schema::Array(array) => array.default = Some(default.clone()),
+                _ => {}
+            }
+        }
+    }
+}

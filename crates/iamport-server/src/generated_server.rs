@@ -154,18 +154,7 @@ pub mod types {
         }
     }
     ///`QueryCashAmountImpUid`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct QueryCashAmountImpUid(::std::string::String);
     impl ::std::ops::Deref for QueryCashAmountImpUid {
@@ -755,6 +744,32 @@ pub mod types {
             }
         }
     }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for QueryCashAmountImpUid {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "QueryCashAmountImpUid".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!(
+                { "type" : "string", "minLength" : 1u64, "maxLength" : 32u64, "pattern" :
+                "[^.]" }
+            )
+        }
+    }
+    impl utoipa::PartialSchema for QueryCashAmountImpUid {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .max_length(Some(32usize))
+                .pattern(Some("[^.]"))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for QueryCashAmountImpUid {}
     fn null_schema() -> utoipa::openapi::schema::Object {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::Null)

@@ -6,7 +6,7 @@ use heck::ToPascalCase;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::{format_ident, quote};
 
-use super::{Output, facade, format_rust, guard_panics, ops, types_patch};
+use super::{Output, defaults, facade, format_rust, guard_panics, newtypes, ops, types_patch};
 use crate::spec::Spec;
 
 pub const PATH: &str = "crates/iamport-client/src/generated_client.rs";
@@ -35,6 +35,16 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
     let operations = ops::operations(&spec.openapi, &tokens)?;
     let mut file: syn::File = syn::parse2(tokens)?;
     types_patch::patch(&mut file);
+    newtypes::patch(&mut file, false);
+    for item in &mut file.items {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "types"
+            && let Some((_, items)) = &mut m.content
+        {
+            defaults::patch_items(&spec.openapi, items, false);
+        }
+    }
+    drop_api_version_header(&mut file);
     let structs = facade::structs(&file);
     let methods = facade::generate(&operations, &structs)?;
     let schemas = component_types(spec, &structs);
@@ -63,6 +73,21 @@ fn component_types(spec: &Spec, structs: &facade::Structs) -> proc_macro2::Token
         .map(|name| {
             let ty = format_ident!("{}", name.to_pascal_case());
             quote! { (#name, schemars::schema_for!(types::#ty)) }
+        })
+        .collect::<Vec<_>>();
+    let written = spec
+        .openapi
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .map(|name| {
+            let ty = format_ident!("{}", name.to_pascal_case());
+            quote! {
+                (#name, schemars::generate::SchemaSettings::default()
+                    .for_serialize()
+                    .into_generator()
+                    .into_root_schema_for::<types::#ty>())
+            }
         });
     quote! {
         /// For the workspace's contract tests: each component schema of the spec and the schema of
@@ -70,9 +95,43 @@ fn component_types(spec: &Spec, structs: &facade::Structs) -> proc_macro2::Token
         #[doc(hidden)]
         pub mod __contract {
             use super::types;
+            /// What each type reads (deserializes).
             pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
                 vec![#(#entries),*]
             }
+            /// What each type writes (serializes).
+            pub fn component_schemas_written() -> Vec<(&'static str, schemars::Schema)> {
+                vec![#(#written),*]
+            }
         }
     }
+}
+
+/// progenitor adds `api-version: <info.version>` to every request. PortOne's API has no such header
+/// (it would only tell the server our spec's version), and building it is part of the per-call cost
+/// measured against plain reqwest, so the statement is dropped from every generated `send`.
+fn drop_api_version_header(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+    struct Drop;
+    impl VisitMut for Drop {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            block.stmts.retain(|stmt| {
+                let text = quote::ToTokens::to_token_stream(stmt).to_string();
+                !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
+            });
+            for stmt in &mut block.stmts {
+                // What is left may append nothing: an empty map (which does not allocate).
+                if let syn::Stmt::Local(local) = stmt
+                    && quote::ToTokens::to_token_stream(&local.pat).to_string() == "mut header_map"
+                {
+                    *stmt = syn::parse_quote! {
+                        #[allow(unused_mut)]
+                        let mut header_map = ::reqwest::header::HeaderMap::new();
+                    };
+                }
+            }
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    Drop.visit_file_mut(file);
 }

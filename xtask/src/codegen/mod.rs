@@ -1,8 +1,10 @@
 //! `cargo xtask codegen`: everything generated from the spec, one module per output.
 
 mod client;
+mod defaults;
 mod facade;
 mod httpmock;
+mod newtypes;
 mod ops;
 mod server;
 mod types_patch;

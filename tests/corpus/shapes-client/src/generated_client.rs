@@ -94,17 +94,7 @@ pub mod types {
         }
     }
     ///`ExportItemsKind`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ExportItemsKind(::std::string::String);
     impl ::std::ops::Deref for ExportItemsKind {
@@ -370,17 +360,7 @@ pub mod types {
         }
     }
     ///`ListItemsTier`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListItemsTier(::std::string::String);
     impl ::std::ops::Deref for ListItemsTier {
@@ -452,6 +432,7 @@ pub mod types {
         pub name: NewItemName,
         pub price: f64,
         #[serde(default)]
+        #[schemars(extend("default" = 0))]
         pub stock: i32,
     }
     impl NewItem {
@@ -460,17 +441,7 @@ pub mod types {
         }
     }
     ///`NewItemName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct NewItemName(::std::string::String);
     impl ::std::ops::Deref for NewItemName {
@@ -537,6 +508,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[non_exhaustive]
+    #[schemars(extend("default" = "asc"))]
     pub enum Sort {
         #[serde(rename = "asc")]
         Asc,
@@ -1761,6 +1733,42 @@ pub mod types {
             }
         }
     }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for ExportItemsKind {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ExportItemsKind".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "maxLength" : 16u64 })
+        }
+    }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for ListItemsTier {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListItemsTier".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "maxLength" : 3u64 })
+        }
+    }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for NewItemName {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "NewItemName".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "minLength" : 1u64 })
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Shapes
@@ -1985,14 +1993,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/auth/token", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2059,14 +2061,8 @@ pub mod builder {
             let Self { client, since } = self;
             let since = since.map_err(Error::InvalidRequest)?;
             let url = format!("{}/events", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2133,14 +2129,8 @@ pub mod builder {
                 .and_then(|v| types::NewItem::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2225,14 +2215,8 @@ pub mod builder {
             let url = format!(
                 "{}/items/{}", client.baseurl, encode_path(& id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = tier {
                 header_map.append("Tier", value.to_string().try_into()?);
             }
@@ -2325,14 +2309,8 @@ pub mod builder {
             let url = format!(
                 "{}/items/{}/tags", client.baseurl, encode_path(& id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2408,14 +2386,8 @@ pub mod builder {
             let url = format!(
                 "{}/keywords/{}", client.baseurl, encode_path(& type_.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2473,14 +2445,8 @@ pub mod builder {
             let url = format!(
                 "{}/kinds/{}/export", client.baseurl, encode_path(& kind.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
@@ -2640,14 +2606,8 @@ pub mod builder {
             let url = format!(
                 "{}/kinds/{}/items", client.baseurl, encode_path(& kind.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            #[allow(unused_mut)]
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = tier {
                 header_map.append("Tier", value.to_string().try_into()?);
             }
@@ -3406,6 +3366,7 @@ pub mod requests {
 #[doc(hidden)]
 pub mod __contract {
     use super::types;
+    /// What each type reads (deserializes).
     pub fn component_schemas() -> Vec<(&'static str, schemars::Schema)> {
         vec![
             ("Book", schemars::schema_for!(types::Book)), ("Details",
@@ -3425,6 +3386,48 @@ pub mod __contract {
             schemars::schema_for!(types::Token)), ("TokenEnvelope",
             schemars::schema_for!(types::TokenEnvelope)), ("TokenRequest",
             schemars::schema_for!(types::TokenRequest))
+        ]
+    }
+    /// What each type writes (serializes).
+    pub fn component_schemas_written() -> Vec<(&'static str, schemars::Schema)> {
+        vec![
+            ("Book", schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Book > ()), ("Details",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Details > ()),
+            ("ErrorEnvelope", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::ErrorEnvelope > ()), ("Event",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Event > ()), ("Gadget",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Gadget > ()), ("Item",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Item > ()),
+            ("ItemEnvelope", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::ItemEnvelope > ()), ("ItemListEnvelope",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::ItemListEnvelope > ()),
+            ("Keywords", schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Keywords > ()), ("Kind",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Kind > ()), ("Label",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Label > ()), ("NewItem",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::NewItem > ()), ("Sort",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Sort > ()), ("TagForm",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::TagForm > ()), ("Token",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::Token > ()),
+            ("TokenEnvelope", schemars::generate::SchemaSettings::default()
+            .for_serialize().into_generator().into_root_schema_for:: <
+            types::TokenEnvelope > ()), ("TokenRequest",
+            schemars::generate::SchemaSettings::default().for_serialize()
+            .into_generator().into_root_schema_for:: < types::TokenRequest > ())
         ]
     }
 }

@@ -97,18 +97,7 @@ pub mod types {
         }
     }
     ///`ExportItemsKind`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ExportItemsKind(::std::string::String);
     impl ::std::ops::Deref for ExportItemsKind {
@@ -370,18 +359,7 @@ pub mod types {
         }
     }
     ///`ListItemsTier`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListItemsTier(::std::string::String);
     impl ::std::ops::Deref for ListItemsTier {
@@ -450,9 +428,12 @@ pub mod types {
         pub kind: Kind,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<Label>,
+        #[schema(inline)]
         pub name: NewItemName,
         pub price: f64,
         #[serde(default)]
+        #[schemars(extend("default" = 0))]
+        #[schema(default = json!(0))]
         pub stock: i32,
     }
     impl NewItem {
@@ -461,18 +442,7 @@ pub mod types {
         }
     }
     ///`NewItemName`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema,
-        utoipa::ToSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct NewItemName(::std::string::String);
     impl ::std::ops::Deref for NewItemName {
@@ -540,6 +510,8 @@ pub mod types {
         schemars::JsonSchema,
         utoipa::ToSchema
     )]
+    #[schemars(extend("default" = "asc"))]
+    #[schema(default = json!("asc"))]
     pub enum Sort {
         #[serde(rename = "asc")]
         Asc,
@@ -1758,6 +1730,69 @@ pub mod types {
             }
         }
     }
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for ExportItemsKind {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ExportItemsKind".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "maxLength" : 16u64 })
+        }
+    }
+    impl utoipa::PartialSchema for ExportItemsKind {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .max_length(Some(16usize))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for ExportItemsKind {}
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for ListItemsTier {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListItemsTier".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "maxLength" : 3u64 })
+        }
+    }
+    impl utoipa::PartialSchema for ListItemsTier {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .max_length(Some(3usize))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for ListItemsTier {}
+    /// What `FromStr` checks, inline (not a component of the spec).
+    impl schemars::JsonSchema for NewItemName {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "NewItemName".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({ "type" : "string", "minLength" : 1u64 })
+        }
+    }
+    impl utoipa::PartialSchema for NewItemName {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .min_length(Some(1usize))
+                .into()
+        }
+    }
+    impl utoipa::ToSchema for NewItemName {}
     fn null_schema() -> utoipa::openapi::schema::Object {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::Null)
@@ -2857,6 +2892,20 @@ impl utoipa::Modify for SecuritySchemes {
         use utoipa::openapi::security::{
             ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
         };
+        crate::envelope::document_parameter_default(
+            openapi,
+            "/kinds/{kind}/items",
+            "get",
+            "limit",
+            ::serde_json::json!(20),
+        );
+        crate::envelope::document_parameter_default(
+            openapi,
+            "/kinds/{kind}/items",
+            "get",
+            "sort",
+            ::serde_json::json!("asc"),
+        );
         let components = openapi.components.get_or_insert_with(Default::default);
         components
             .add_security_scheme(

@@ -412,14 +412,14 @@ fn corpus_spec() -> serde_json::Value {
 #[test]
 fn the_server_document_says_what_the_spec_says() {
     use iamport_contract_tests::{
-        component_differences, component_schemas, contract_view, differences,
+        component_differences, component_schemas, contract_differences, contract_view,
     };
     let spec = corpus_spec();
     let document = serde_json::to_value(<server::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
-    let mut diffs = differences(
+    let mut diffs = contract_differences(
         &contract_view(&spec).unwrap(),
         &contract_view(&document).unwrap(),
-        ("spec", "server"),
+        "server",
     );
     diffs.extend(component_differences(
         component_schemas(&spec).unwrap(),
@@ -431,17 +431,28 @@ fn the_server_document_says_what_the_spec_says() {
 
 #[test]
 fn the_client_types_say_what_the_spec_says() {
-    use iamport_contract_tests::{canonical, component_differences, component_schemas};
-    let mut from_client = serde_json::Map::new();
-    for (name, schema) in client::__contract::component_schemas() {
-        let root = serde_json::to_value(schema).unwrap();
-        let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
-        from_client.insert(name.to_owned(), canonical(&root, &resolve).unwrap());
+    use iamport_contract_tests::{
+        RustContract, canonical, component_differences_for, component_schemas,
+    };
+    for (contract, schemas) in [
+        (RustContract::Reads, client::__contract::component_schemas()),
+        (
+            RustContract::Writes,
+            client::__contract::component_schemas_written(),
+        ),
+    ] {
+        let mut from_client = serde_json::Map::new();
+        for (name, schema) in schemas {
+            let root = serde_json::to_value(schema).unwrap();
+            let resolve = |r: &str| r.strip_prefix('#').and_then(|p| root.pointer(p)).cloned();
+            from_client.insert(name.to_owned(), canonical(&root, &resolve).unwrap());
+        }
+        let diffs = component_differences_for(
+            component_schemas(&corpus_spec()).unwrap(),
+            from_client,
+            "client",
+            contract,
+        );
+        assert!(diffs.is_empty(), "{contract:?}: {}", diffs.join("\n"));
     }
-    let diffs = component_differences(
-        component_schemas(&corpus_spec()).unwrap(),
-        from_client,
-        "client",
-    );
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }

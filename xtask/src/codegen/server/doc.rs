@@ -183,7 +183,20 @@ fn constraints(schema: Option<&openapiv3::Schema>) -> Vec<TokenStream> {
 }
 
 /// `ApiDoc`: the spec's info, servers, tags and security schemes, and every generated handler.
-pub fn api_doc(api: &OpenAPI, handlers: &[Ident]) -> anyhow::Result<TokenStream> {
+pub fn api_doc(api: &OpenAPI, ops: &[Op], handlers: &[Ident]) -> anyhow::Result<TokenStream> {
+    // utoipa's parameter syntax has no `default`: the modifier sets them after the fact.
+    let parameter_defaults = ops.iter().flat_map(|op| {
+        op.params.iter().filter_map(move |p| {
+            let default = crate::codegen::defaults::parameter_default(p.schema.as_ref())?;
+            let json: TokenStream = default.to_string().parse().ok()?;
+            let path = &op.path;
+            let method = &op.method;
+            let name = &p.api_name;
+            Some(quote! {
+                crate::envelope::document_parameter_default(openapi, #path, #method, #name, ::serde_json::json!(#json));
+            })
+        })
+    });
     let title = &api.info.title;
     let version = &api.info.version;
     let description = api
@@ -284,6 +297,7 @@ pub fn api_doc(api: &OpenAPI, handlers: &[Ident]) -> anyhow::Result<TokenStream>
         impl utoipa::Modify for SecuritySchemes {
             fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
                 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+                #(#parameter_defaults)*
                 let components = openapi.components.get_or_insert_with(Default::default);
                 #(#scheme_items)*
             }

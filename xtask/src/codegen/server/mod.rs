@@ -49,7 +49,7 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
         generator.generate_tokens(&for_progenitor)
     })?;
     let operations = ops::operations(api, &client)?;
-    let types = document_unit_fields(generator.get_type_space().to_stream())?;
+    let types = document_unit_fields(api, generator.get_type_space().to_stream())?;
 
     let mut items = vec![];
     let mut inputs = vec![];
@@ -73,7 +73,7 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
     let route_calls = routes.iter().map(|(path, methods)| {
         quote! { .route(#path, axum::routing::MethodRouter::new() #(.#methods)*) }
     });
-    let api_doc = doc::api_doc(api, &handler_names)?;
+    let api_doc = doc::api_doc(api, &operations, &handler_names)?;
 
     let tokens = quote! {
         use std::sync::Arc;
@@ -208,7 +208,10 @@ fn trait_method(op: &Op) -> TokenStream {
 ///   field, which utoipa documents as "anything": `schema_with = null_schema` makes it `type: null`;
 /// - `format: ipv4` / `ipv6` are `std::net` addresses, which have no `ToSchema`: documented as
 ///   strings of that format.
-fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
+fn document_unit_fields(
+    api: &openapiv3::OpenAPI,
+    types: TokenStream,
+) -> anyhow::Result<TokenStream> {
     use syn::visit_mut::VisitMut;
 
     struct UnitFields(bool);
@@ -265,6 +268,8 @@ fn document_unit_fields(types: TokenStream) -> anyhow::Result<TokenStream> {
     }
 
     let mut file: syn::File = syn::parse2(types).context("typify's types did not parse")?;
+    super::newtypes::patch_items(&mut file.items, true);
+    super::defaults::patch_items(api, &mut file.items, true);
     let mut visitor = UnitFields(false);
     visitor.visit_file_mut(&mut file);
     let null_schema = visitor.0.then(|| {
