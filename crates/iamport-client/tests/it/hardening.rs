@@ -326,6 +326,10 @@ async fn a_gibibyte_answer_fails_early_without_being_read() {
             other => panic!("expected ResponseTooLarge, got {other:?}"),
         }
         // The server stops when the client hangs up; only socket buffers' worth went out.
+        eprintln!(
+            "1 GiB declared: {} body bytes sent before the client hung up",
+            server.written()
+        );
         assert!(
             server.written() < 64 << 20,
             "{} bytes were sent",
@@ -361,6 +365,10 @@ async fn an_endless_answer_without_length_stops_at_the_limit() {
         assert!(
             matches!(&error, Error::ResponseTooLarge { limit, .. } if *limit == 1 << 20),
             "{error:?}"
+        );
+        eprintln!(
+            "endless body, 1 MiB limit: {} body bytes sent before the client hung up",
+            server.written()
         );
         assert!(
             server.written() < 64 << 20,
@@ -402,6 +410,10 @@ async fn a_huge_html_502_is_kept_as_a_short_prefix() {
             other => panic!("expected ResponseTooLarge, got {other:?}"),
         }
         let debug = format!("{error:?}");
+        eprintln!(
+            "256 MiB HTML 502: Debug of the error is {} bytes",
+            debug.len()
+        );
         assert!(debug.len() < 8192, "Debug is {} bytes", debug.len());
         assert!(error.to_string().len() < 1024);
     })
