@@ -245,12 +245,9 @@ pub(crate) async fn exec(
 ) -> reqwest::Result<reqwest::Response> {
     let idempotent = is_idempotent(request.method());
     let started = tokio::time::Instant::now();
-    let mut next = Some(request);
+    let mut request = request;
     let mut attempt: u32 = 1;
     loop {
-        let Some(request) = next.take() else {
-            unreachable_request();
-        };
         let policy = config
             .retry
             .as_ref()
@@ -263,7 +260,7 @@ pub(crate) async fn exec(
         };
         let (wait, retry) = match &outcome {
             Err(e) => (None, e.is_connect() || (idempotent && !e.is_builder())),
-            Ok(Attempt::Answer { response, .. }) => (
+            Ok(Attempt::Answer(response)) => (
                 retry_after(response.headers()),
                 idempotent && is_retryable_status(response.status()),
             ),
@@ -283,19 +280,13 @@ pub(crate) async fn exec(
         );
         tokio::time::sleep(delay).await;
         attempt += 1;
-        next = Some(spare);
+        request = spare;
     }
-}
-
-#[cold]
-fn unreachable_request() -> ! {
-    // `next` is always refilled before the loop goes round again.
-    unreachable!("no request to send")
 }
 
 enum Attempt {
     /// The answer, its body read (within the limit).
-    Answer { response: reqwest::Response },
+    Answer(reqwest::Response),
     /// A refused answer, with a body that fails to read.
     Refused(reqwest::Response),
 }
@@ -303,7 +294,7 @@ enum Attempt {
 impl Attempt {
     fn into_response(self) -> reqwest::Response {
         match self {
-            Attempt::Answer { response } | Attempt::Refused(response) => response,
+            Attempt::Answer(response) | Attempt::Refused(response) => response,
         }
     }
 }
@@ -390,9 +381,11 @@ async fn attempt_once(
         });
         return Ok(Attempt::Refused(refused(response, reason)));
     }
-    Ok(Attempt::Answer {
-        response: rebuild(&response, reqwest::Body::from(body), false),
-    })
+    Ok(Attempt::Answer(rebuild(
+        &response,
+        reqwest::Body::from(body),
+        false,
+    )))
 }
 
 /// Whether a redirect from `sent_to` to `location` leaves https for plain http.
