@@ -105,6 +105,7 @@ pub enum Error {
         if *.downgrade { " (a downgrade from https to http)" } else { "" },
         if *.followed { " (the http_client followed it: configure it with reqwest::redirect::Policy::none(); its answer is refused)" } else { "" }
     )]
+    #[non_exhaustive]
     Redirect {
         operation: &'static str,
         status: StatusCode,
@@ -122,6 +123,7 @@ pub enum Error {
         .content_type.as_deref().unwrap_or("no content-type"),
         OneLine(.body)
     )]
+    #[non_exhaustive]
     ResponseTooLarge {
         operation: &'static str,
         status: StatusCode,
