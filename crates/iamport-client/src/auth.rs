@@ -11,6 +11,7 @@ use reqwest::header::{AUTHORIZATION, HeaderValue};
 
 use crate::RawClient;
 use crate::error::ResponseMeta;
+use crate::transport::{self, Rejection, TransportConfig};
 
 /// A secret string (API secret, access token) that never shows in `Debug`.
 #[derive(Clone)]
@@ -69,15 +70,32 @@ impl fmt::Debug for AccessToken {
 /// Build a [`RawClient`] with `RawClient::new_with_client(url, http, RequestAuth::bearer(token))`
 /// to call the API with a token you manage yourself, or get one from
 /// [`crate::IamportClient::authorized_raw`].
+///
+/// Whatever client it is on, requests never follow a redirect and response bodies are read up to
+/// [`IamportClient::DEFAULT_MAX_RESPONSE_BYTES`](crate::IamportClient::DEFAULT_MAX_RESPONSE_BYTES)
+/// (or the limit the [`crate::IamportClient`] was built with): a refused answer reaches the raw
+/// client as a response whose body fails to read, with the reason.
 #[derive(Clone, Default)]
 pub struct RequestAuth {
     token: Option<Secret>,
     /// Where the token goes: `Authorization: Bearer` unless the operation's security says a header.
     header: Option<&'static str>,
-    /// Set only on the throwaway clients [`crate::IamportClient`] builds for one call: the `post`
-    /// hook leaves the response's status here, which the generated code drops for undecodable
-    /// bodies (see [`crate::Error::InvalidPayload`]).
-    response: Option<Arc<Mutex<Option<ResponseMeta>>>>,
+    /// Set only on the throwaway clients [`crate::IamportClient`] builds for one call: the hooks
+    /// leave here what they saw of the response (its status, which the generated code drops for
+    /// undecodable bodies; see [`crate::Error::InvalidPayload`]) and why it was refused.
+    response: Option<Arc<Mutex<Record>>>,
+    config: Arc<TransportConfig>,
+    /// Values that must not show in an error (the API secret, the token sent).
+    scrub: Arc<[Secret]>,
+    /// The token call: the body of its success answer carries the token and is never kept.
+    token_call: bool,
+}
+
+/// What the hooks saw of one call's response.
+#[derive(Default)]
+pub(crate) struct Record {
+    pub(crate) meta: Option<ResponseMeta>,
+    pub(crate) rejection: Option<Rejection>,
 }
 
 impl RequestAuth {
@@ -90,25 +108,66 @@ impl RequestAuth {
     pub fn bearer(token: impl Into<String>) -> Self {
         RequestAuth {
             token: Some(Secret::new(token)),
-            header: None,
-            response: None,
+            ..RequestAuth::default()
         }
+    }
+
+    /// With this transport configuration.
+    pub(crate) fn with_config(mut self, config: &Arc<TransportConfig>) -> Self {
+        self.config = Arc::clone(config);
+        self
     }
 
     /// For one call; `header` is the API-key header the operation wants the token in (`None`:
-    /// `Authorization: Bearer`).
-    pub(crate) fn for_call(token: Option<&AccessToken>, header: Option<&'static str>) -> Self {
+    /// `Authorization: Bearer`). `scrub`: values its errors must not show.
+    pub(crate) fn for_call(
+        token: Option<&AccessToken>,
+        header: Option<&'static str>,
+        scrub: &Secret,
+    ) -> Self {
+        let token = token.map(|t| t.value.clone());
+        let scrub = std::iter::once(scrub.clone())
+            .chain(token.clone())
+            .collect();
         RequestAuth {
-            token: token.map(|t| t.value.clone()),
+            token,
             header,
             response: Some(Arc::default()),
+            scrub,
+            ..RequestAuth::default()
         }
     }
 
-    /// What the `post` hook recorded of the last response (only on [`Self::for_call`] clients).
-    pub(crate) fn take_response_meta(&self) -> Option<ResponseMeta> {
-        let slot = self.response.as_ref()?;
-        slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+    /// For the token call (see [`Self::for_call`]): its success bodies are never kept.
+    pub(crate) fn for_token_call(scrub: &Secret) -> Self {
+        RequestAuth {
+            token_call: true,
+            ..Self::for_call(None, None, scrub)
+        }
+    }
+
+    /// What the hooks recorded of the last response (only on [`Self::for_call`] clients).
+    pub(crate) fn take_record(&self) -> Record {
+        match &self.response {
+            Some(slot) => std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner)),
+            None => Record::default(),
+        }
+    }
+
+    /// The values errors of this call must not show.
+    pub(crate) fn scrubbed(&self) -> impl Iterator<Item = &str> + Clone {
+        self.scrub.iter().map(Secret::expose)
+    }
+
+    /// Whether this is the token call.
+    pub(crate) fn is_token_call(&self) -> bool {
+        self.token_call
+    }
+
+    fn record(&self, edit: impl FnOnce(&mut Record)) {
+        if let Some(slot) = &self.response {
+            edit(&mut slot.lock().unwrap_or_else(PoisonError::into_inner));
+        }
     }
 }
 
@@ -154,9 +213,22 @@ impl ClientHooks<RequestAuth> for RawClient {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if let (Some(slot), Ok(response)) = (&self.inner.response, result) {
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(ResponseMeta::of(response));
+        if let Ok(response) = result {
+            self.inner
+                .record(|record| record.meta = Some(ResponseMeta::of(response)));
         }
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        transport::exec(&self.client, &self.inner.config, request, |rejection| {
+            self.inner
+                .record(|record| record.rejection = Some(rejection));
+        })
+        .await
     }
 }

@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::runtime::TokenPlacement;
 use crate::token::TokenCache;
+use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy, TransportConfig};
 
 /// Client for the PortOne V1 (iamport) REST API.
 ///
@@ -28,6 +29,7 @@ struct Inner {
     imp_key: String,
     imp_secret: Secret,
     tokens: TokenCache,
+    transport: Arc<TransportConfig>,
 }
 
 impl IamportClient {
@@ -37,6 +39,9 @@ impl IamportClient {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
     /// Connect timeout of the default HTTP client.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The longest response body read (16 MiB); see
+    /// [`IamportClientBuilder::max_response_bytes`].
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = DEFAULT_MAX_RESPONSE_BYTES;
 
     /// A client for the production API with the default timeouts.
     ///
@@ -58,6 +63,7 @@ impl IamportClient {
             connect_timeout: None,
             http: None,
             clock: Arc::new(SystemClock),
+            transport: TransportConfig::default(),
         }
     }
 
@@ -94,7 +100,11 @@ impl IamportClient {
 
     fn raw_with(&self, auth: RequestAuth) -> RawClient {
         // Cheap: `reqwest::Client` is an `Arc`.
-        RawClient::new_with_client(&self.inner.base_url, self.inner.http.clone(), auth)
+        RawClient::new_with_client(
+            &self.inner.base_url,
+            self.inner.http.clone(),
+            auth.with_config(&self.inner.transport),
+        )
     }
 
     /// The key and secret, for the generated token call.
@@ -105,9 +115,10 @@ impl IamportClient {
         )
     }
 
-    /// A generated client for one call without a token.
+    /// A generated client for the token call (the generated `fetch_token`): the bodies of its
+    /// success answers carry the token and are never kept in an error.
     pub(crate) fn raw_for_call(&self) -> RawClient {
-        self.raw_with(RequestAuth::for_call(None, None))
+        self.raw_with(RequestAuth::for_token_call(&self.inner.imp_secret))
     }
 
     /// Runs a generated call: without a token when `token` is `None`; otherwise with the token in
@@ -127,7 +138,9 @@ impl IamportClient {
             Some(TokenPlacement::Header(header)) => {
                 self.authorized(operation, Some(header), call).await
             }
-            None => call(self.raw_for_call()).await,
+            None => {
+                call(self.raw_with(RequestAuth::for_call(None, None, &self.inner.imp_secret))).await
+            }
         }
     }
 
@@ -143,8 +156,9 @@ impl IamportClient {
         F: Fn(RawClient) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
+        let secret = &self.inner.imp_secret;
         let token = self.access_token().await?;
-        match call(self.raw_with(RequestAuth::for_call(Some(&token), header))).await {
+        match call(self.raw_with(RequestAuth::for_call(Some(&token), header, secret))).await {
             Err(error) if error.is_unauthorized() => {
                 let dropped = self.invalidate_token(&token);
                 debug!(
@@ -153,7 +167,7 @@ impl IamportClient {
                     "iamport answered 401; refreshing the access token and retrying once"
                 );
                 let token = self.access_token().await?;
-                call(self.raw_with(RequestAuth::for_call(Some(&token), header))).await
+                call(self.raw_with(RequestAuth::for_call(Some(&token), header, secret))).await
             }
             other => other,
         }
@@ -167,6 +181,11 @@ impl fmt::Debug for IamportClient {
             .field("imp_key", &self.inner.imp_key)
             .field("imp_secret", &self.inner.imp_secret)
             .field("token_cached", &self.inner.tokens.has_token())
+            .field(
+                "max_response_bytes",
+                &self.inner.transport.max_response_bytes,
+            )
+            .field("retry", &self.inner.transport.retry)
             .field("clock", self.inner.tokens.clock())
             .finish_non_exhaustive()
     }
@@ -181,6 +200,7 @@ pub struct IamportClientBuilder {
     connect_timeout: Option<Duration>,
     http: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
+    transport: TransportConfig,
 }
 
 impl IamportClientBuilder {
@@ -206,6 +226,11 @@ impl IamportClientBuilder {
     /// Use this HTTP client (proxies, TLS roots, pools). It keeps its own timeouts, so setting
     /// [`timeout`](Self::timeout) or [`connect_timeout`](Self::connect_timeout) as well is
     /// rejected by [`build`](Self::build).
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: the client cannot change the
+    /// redirect policy of a client it is given. If it follows a redirect anyway, the answer is
+    /// refused ([`Error::Redirect`] with `followed: true`), but the request (with the secret or
+    /// the token) has then already gone to wherever the redirect pointed.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -214,6 +239,21 @@ impl IamportClientBuilder {
     /// The monotonic clock token expiry is measured with (default [`SystemClock`]).
     pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The longest response body read, in bytes (default
+    /// [`IamportClient::DEFAULT_MAX_RESPONSE_BYTES`]). A longer answer is not read past the limit
+    /// (nor at all when its `Content-Length` says so) and fails with [`Error::ResponseTooLarge`].
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.transport.max_response_bytes = limit;
+        self
+    }
+
+    /// Retry what is safe to retry, with this policy (default: no retry). See [`RetryPolicy`] for
+    /// what qualifies: never a `POST` that may have reached the server.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry = Some(policy);
         self
     }
 
@@ -236,6 +276,11 @@ impl IamportClientBuilder {
             }
             Some(http) => http,
             None => reqwest::Client::builder()
+                // PortOne's API does not redirect; following one would send the secret or the
+                // token elsewhere (see `Error::Redirect`).
+                .redirect(reqwest::redirect::Policy::none())
+                // An https base URL is never left for plain http.
+                .https_only(base_url.starts_with("https:"))
                 .timeout(self.timeout.unwrap_or(IamportClient::DEFAULT_TIMEOUT))
                 .connect_timeout(
                     self.connect_timeout
@@ -255,6 +300,7 @@ impl IamportClientBuilder {
                 imp_key: self.imp_key,
                 imp_secret: self.imp_secret,
                 tokens: TokenCache::new(self.clock),
+                transport: Arc::new(self.transport),
             }),
         })
     }
@@ -270,6 +316,7 @@ impl fmt::Debug for IamportClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("http", &self.http)
             .field("clock", &self.clock)
+            .field("transport", &self.transport)
             .finish()
     }
 }

@@ -7,12 +7,21 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
-/// Bodies and messages longer than this are cut in `Display` (never in the fields).
+use crate::transport::Rejection;
+
+/// Bodies and messages longer than this are cut in `Display`.
 const DISPLAY_MAX_CHARS: usize = 300;
+
+/// Bodies kept in an error are cut to this many bytes (with a note of the full length).
+pub(crate) const KEPT_BODY_MAX_BYTES: usize = 4096;
+
+/// What a kept body becomes when it cannot be shown at all.
+const WITHHELD: &str = "<withheld: the token call's answer carries the access token>";
 
 /// Everything that can go wrong when talking to the iamport API.
 ///
@@ -32,6 +41,8 @@ pub enum Error {
         status: StatusCode,
         code: i64,
         message: String,
+        /// The answer's `Retry-After`, as a delay (see [`Error::retry_after`]).
+        retry_after: Option<Duration>,
     },
 
     /// A success envelope (`code` 0) without the `response` payload it should carry.
@@ -46,7 +57,8 @@ pub enum Error {
     },
 
     /// An answer that is not the API's envelope, e.g. a proxy's HTML `502 Bad Gateway` page. The body
-    /// is kept whole (decoded with the charset of its `content-type`).
+    /// is kept decoded with the charset of its `content-type`, cut to its first 4 KiB, with known
+    /// secret fields and values redacted.
     #[error(
         "iamport {operation} got an unexpected HTTP {status} ({}): {}",
         .content_type.as_deref().unwrap_or("no content-type"),
@@ -57,6 +69,8 @@ pub enum Error {
         status: StatusCode,
         content_type: Option<String>,
         body: String,
+        /// The answer's `Retry-After`, as a delay (see [`Error::retry_after`]).
+        retry_after: Option<Duration>,
     },
 
     /// A declared answer whose JSON does not decode into the spec's type.
@@ -71,10 +85,53 @@ pub enum Error {
         operation: &'static str,
         status: Option<StatusCode>,
         content_type: Option<String>,
-        /// The body, as UTF-8 (lossy; JSON is UTF-8 by definition).
+        /// The body, as UTF-8 (lossy; JSON is UTF-8 by definition), cut and redacted as in
+        /// [`Error::UnexpectedResponse`]. Never kept for the token call's success answers (it
+        /// carries the token).
         body: String,
         #[source]
         source: Arc<serde_json::Error>,
+        /// The answer's `Retry-After`, as a delay (see [`Error::retry_after`]).
+        retry_after: Option<Duration>,
+    },
+
+    /// The server answered with a redirect (3xx). PortOne's API does not redirect, and following
+    /// one would send the request (the API secret, the access token) to wherever it points, so the
+    /// client never follows it. `followed` is set when a custom `http_client` followed it anyway:
+    /// then `location` is where the answer came from, and that answer is refused.
+    #[error(
+        "iamport {operation} answered HTTP {status} redirecting to {}{}; redirects are not followed{}",
+        OneLine(.location.as_deref().unwrap_or("(no Location)")),
+        if *.downgrade { " (a downgrade from https to http)" } else { "" },
+        if *.followed { " (the http_client followed it: configure it with reqwest::redirect::Policy::none(); its answer is refused)" } else { "" }
+    )]
+    #[non_exhaustive]
+    Redirect {
+        operation: &'static str,
+        status: StatusCode,
+        location: Option<String>,
+        /// The request went over https and the redirect points to plain http.
+        downgrade: bool,
+        followed: bool,
+    },
+
+    /// The answer's body is longer than the client's limit
+    /// ([`crate::IamportClientBuilder::max_response_bytes`]); it was not read past the limit.
+    /// `body` is its start (at most 4 KiB, redacted).
+    #[error(
+        "iamport {operation} answered HTTP {status} ({}) with a body over the {limit}-byte limit: {}",
+        .content_type.as_deref().unwrap_or("no content-type"),
+        OneLine(.body)
+    )]
+    #[non_exhaustive]
+    ResponseTooLarge {
+        operation: &'static str,
+        status: StatusCode,
+        content_type: Option<String>,
+        limit: u64,
+        body: String,
+        /// The answer's `Retry-After`, as a delay (see [`Error::retry_after`]).
+        retry_after: Option<Duration>,
     },
 
     /// The request or the response did not complete within the configured timeout.
@@ -116,7 +173,9 @@ impl Error {
         match self {
             Error::Api { status, .. }
             | Error::EmptyResponse { status, .. }
-            | Error::UnexpectedResponse { status, .. } => Some(*status),
+            | Error::UnexpectedResponse { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::InvalidPayload { status, .. } => *status,
             Error::Timeout(e) | Error::Connect(e) | Error::Transport(e) => e.status(),
             Error::InvalidInput { .. } | Error::InvalidRequest(_) | Error::Config { .. } => None,
@@ -147,8 +206,32 @@ impl Error {
             Error::Api { operation, .. }
             | Error::EmptyResponse { operation, .. }
             | Error::UnexpectedResponse { operation, .. }
-            | Error::InvalidPayload { operation, .. } => Some(operation),
+            | Error::InvalidPayload { operation, .. }
+            | Error::Redirect { operation, .. }
+            | Error::ResponseTooLarge { operation, .. } => Some(operation),
             _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (its `Retry-After`, in seconds or as
+    /// an HTTP date, at most a day), when it said so. Typically on HTTP 429 and 503.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after, .. }
+            | Error::UnexpectedResponse { retry_after, .. }
+            | Error::InvalidPayload { retry_after, .. }
+            | Error::ResponseTooLarge { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn set_retry_after(&mut self, value: Option<Duration>) {
+        if let Error::Api { retry_after, .. }
+        | Error::UnexpectedResponse { retry_after, .. }
+        | Error::InvalidPayload { retry_after, .. }
+        | Error::ResponseTooLarge { retry_after, .. } = self
+        {
+            *retry_after = value;
         }
     }
 
@@ -158,21 +241,17 @@ impl Error {
     }
 
     /// A transient failure that may succeed if retried: timeouts, connection and transport errors,
-    /// and HTTP 408, 429, 502, 503, 504. The client never retries on its own (except once after a
-    /// 401, with a fresh token); only retry operations that are safe to repeat.
+    /// and HTTP 408, 429, 502, 503, 504 (wait [`retry_after`](Self::retry_after) first when the
+    /// server said so). The client retries on its own only with a
+    /// [`RetryPolicy`](crate::RetryPolicy), and once after a 401 with a fresh token; only retry
+    /// operations that are safe to repeat.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout(_) | Error::Connect(_) | Error::Transport(_) => true,
-            _ => self.status().is_some_and(|s| {
-                matches!(
-                    s,
-                    StatusCode::REQUEST_TIMEOUT
-                        | StatusCode::TOO_MANY_REQUESTS
-                        | StatusCode::BAD_GATEWAY
-                        | StatusCode::SERVICE_UNAVAILABLE
-                        | StatusCode::GATEWAY_TIMEOUT
-                )
-            }),
+            Error::Redirect { .. } => false,
+            _ => self
+                .status()
+                .is_some_and(crate::transport::is_retryable_status),
         }
     }
 
@@ -199,7 +278,8 @@ impl Error {
         meta: Option<ResponseMeta>,
     ) -> Self {
         use progenitor_client::Error as Raw;
-        match err {
+        let retry_after = meta.as_ref().and_then(|m| m.retry_after);
+        let mut error = match err {
             Raw::ErrorResponse(rv) => {
                 let status = rv.status();
                 // The spec's error schema, whatever its name: read as the envelope it is.
@@ -209,6 +289,7 @@ impl Error {
                     status,
                     code: 0,
                     message: String::new(),
+                    retry_after: None,
                 })
             }
             Raw::InvalidResponsePayload(bytes, source) => {
@@ -221,14 +302,16 @@ impl Error {
                 if let Some(status) = status
                     && let Some(api) = Self::from_envelope(operation, status, &bytes)
                 {
-                    return api;
-                }
-                Error::InvalidPayload {
-                    operation,
-                    status,
-                    content_type,
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
-                    source: Arc::new(source),
+                    api
+                } else {
+                    Error::InvalidPayload {
+                        operation,
+                        status,
+                        content_type,
+                        body: String::from_utf8_lossy(&bytes).into_owned(),
+                        source: Arc::new(source),
+                        retry_after: None,
+                    }
                 }
             }
             Raw::UnexpectedResponse(response) => {
@@ -241,6 +324,7 @@ impl Error {
                             status,
                             content_type,
                             body,
+                            retry_after: None,
                         },
                     ),
                     Err(e) => Self::from_reqwest(e),
@@ -250,7 +334,114 @@ impl Error {
                 Self::from_reqwest(e)
             }
             Raw::InvalidRequest(reason) | Raw::Custom(reason) => Error::InvalidRequest(reason),
+        };
+        error.set_retry_after(retry_after);
+        error
+    }
+
+    /// The error for an answer the transport refused (see [`crate::transport`]).
+    pub(crate) fn from_rejection(operation: &'static str, rejection: Rejection) -> Self {
+        match rejection {
+            Rejection::Redirect {
+                status,
+                location,
+                downgrade,
+            } => Error::Redirect {
+                operation,
+                status,
+                location,
+                downgrade,
+                followed: false,
+            },
+            Rejection::Followed { status, url } => Error::Redirect {
+                operation,
+                status,
+                downgrade: false,
+                location: Some(url),
+                followed: true,
+            },
+            Rejection::TooLarge {
+                status,
+                content_type,
+                limit,
+                prefix,
+                retry_after,
+            } => Error::ResponseTooLarge {
+                operation,
+                status,
+                content_type,
+                limit,
+                body: String::from_utf8_lossy(&prefix).into_owned(),
+                retry_after,
+            },
         }
+    }
+
+    /// Makes the error safe to show: `secrets` (the API secret, the token sent) and the values of
+    /// fields named like a secret (`access_token`, `imp_secret`, `password`, ...) are redacted from
+    /// everything the server sent; kept bodies are cut to [`KEPT_BODY_MAX_BYTES`]; and the body of
+    /// a success answer of the token call is not kept at all.
+    pub(crate) fn sanitized<'a>(
+        mut self,
+        secrets: impl Iterator<Item = &'a str> + Clone,
+        token_call: bool,
+    ) -> Self {
+        let clean = |text: &mut String| *text = redact(text, secrets.clone());
+        match &mut self {
+            Error::Api { message, .. } => clean(message),
+            Error::EmptyResponse {
+                message: Some(message),
+                ..
+            } => clean(message),
+            Error::UnexpectedResponse { status, body, .. }
+            | Error::ResponseTooLarge { status, body, .. } => {
+                if token_call && status.is_success() {
+                    *body = WITHHELD.to_owned();
+                } else {
+                    clean(body);
+                    *body = cut(body);
+                }
+            }
+            Error::InvalidPayload {
+                status,
+                body,
+                source,
+                ..
+            } => {
+                let withhold = token_call && status.is_none_or(|s| s.is_success());
+                if withhold {
+                    *body = WITHHELD.to_owned();
+                } else {
+                    clean(body);
+                    *body = cut(body);
+                }
+                // serde's message quotes the value it refused: the token call's not at all, and
+                // any other's with the secrets redacted.
+                let said = source.to_string();
+                let safe = if withhold {
+                    format!(
+                        "{:?} error at line {} column {} (details withheld: the answer carries the access token)",
+                        source.classify(),
+                        source.line(),
+                        source.column()
+                    )
+                } else {
+                    redact(&said, secrets.clone())
+                };
+                if safe != said {
+                    *source = Arc::new(<serde_json::Error as serde::de::Error>::custom(safe));
+                }
+            }
+            Error::Redirect {
+                location: Some(location),
+                ..
+            } => {
+                clean(location);
+                *location = cut(location);
+            }
+            _ => {}
+        }
+        self
     }
 
     /// `Error::Api` when `body` is an envelope that reports a failure (non-zero `code`, or any
@@ -272,6 +463,7 @@ impl Error {
             status,
             code: envelope.code,
             message: envelope.message.unwrap_or_default(),
+            retry_after: None,
         })
     }
 }
@@ -281,6 +473,7 @@ impl Error {
 pub(crate) struct ResponseMeta {
     pub(crate) status: StatusCode,
     pub(crate) content_type: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
 }
 
 impl ResponseMeta {
@@ -288,8 +481,103 @@ impl ResponseMeta {
         ResponseMeta {
             status: response.status(),
             content_type: content_type(response.headers()),
+            retry_after: crate::transport::retry_after(response.headers()),
         }
     }
+}
+
+/// `text` cut to [`KEPT_BODY_MAX_BYTES`] (at a character boundary), noting the full length.
+fn cut(text: &str) -> String {
+    if text.len() <= KEPT_BODY_MAX_BYTES {
+        return text.to_owned();
+    }
+    let mut end = KEPT_BODY_MAX_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [cut: {} bytes in all]", &text[..end], text.len())
+}
+
+const REDACTED: &str = "<redacted>";
+
+/// Whether a field of this name holds a secret.
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["token", "secret", "password", "passwd", "api_key", "apikey"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// `text` with every occurrence of `secrets`, and the value of every field whose name says it is a
+/// secret (JSON `"access_token": "…"`, form `imp_secret=…`, HTML-escaped JSON), replaced by
+/// `<redacted>`.
+pub(crate) fn redact<'a>(text: &str, secrets: impl Iterator<Item = &'a str>) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, REDACTED);
+        }
+    }
+    redact_fields(&text)
+}
+
+fn redact_fields(text: &str) -> String {
+    const QUOTES: [&str; 5] = ["&quot;", "&#34;", "\\\"", "\"", "'"];
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_word(bytes[i]) {
+            i += 1;
+        }
+        if !is_secret_name(&text[start..i]) {
+            continue;
+        }
+        // After the name: an optional closing quote, blanks, `:` or `=`, blanks.
+        let mut j = i;
+        if let Some(q) = QUOTES.iter().find(|q| text[j..].starts_with(**q)) {
+            j += q.len();
+        }
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if j >= bytes.len() || !matches!(bytes[j], b':' | b'=') {
+            continue;
+        }
+        j += 1;
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let (value_start, value_end) =
+            if let Some(q) = QUOTES.iter().find(|q| text[j..].starts_with(**q)) {
+                let from = j + q.len();
+                // Unterminated: to the end.
+                let to = text[from..].find(*q).map_or(text.len(), |k| from + k);
+                (from, to)
+            } else {
+                let to = text[j..]
+                    .find(|c: char| {
+                        c.is_whitespace() || matches!(c, '&' | ',' | '}' | ']' | '<' | ';' | '"')
+                    })
+                    .map_or(text.len(), |k| j + k);
+                (j, to)
+            };
+        if value_end > value_start {
+            out.push_str(&text[copied..value_start]);
+            out.push_str(REDACTED);
+            copied = value_end;
+        }
+        i = value_end.max(i);
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 fn content_type(headers: &reqwest::header::HeaderMap) -> Option<String> {
@@ -370,6 +658,50 @@ mod tests {
             OneLine(&"y".repeat(DISPLAY_MAX_CHARS)).to_string().len(),
             DISPLAY_MAX_CHARS
         );
+    }
+
+    #[test]
+    fn secrets_and_secret_named_fields_are_redacted() {
+        let none = std::iter::empty;
+        assert_eq!(
+            redact_fields(r#"{"access_token": "abc", "now": 1, "imp_secret":"s3"}"#),
+            r#"{"access_token": "<redacted>", "now": 1, "imp_secret":"<redacted>"}"#
+        );
+        assert_eq!(
+            redact_fields("imp_key=k&imp_secret=s3&x=1"),
+            "imp_key=k&imp_secret=<redacted>&x=1"
+        );
+        assert_eq!(
+            redact_fields("{&quot;imp_secret&quot;:&quot;s3&quot;}"),
+            "{&quot;imp_secret&quot;:&quot;<redacted>&quot;}"
+        );
+        assert_eq!(
+            redact_fields(r#"{\"access_token\":\"abc\"}"#),
+            r#"{\"access_token\":\"<redacted>\"}"#
+        );
+        assert_eq!(redact_fields("token: abc def"), "token: <redacted> def");
+        assert_eq!(
+            redact_fields(r#"{"token":"unterminated"#),
+            r#"{"token":"<redacted>"#
+        );
+        assert_eq!(
+            redact_fields("no secrets here: 토큰"),
+            "no secrets here: 토큰"
+        );
+        assert_eq!(
+            redact("say s3cr3t twice s3cr3t", ["s3cr3t"].into_iter()),
+            "say <redacted> twice <redacted>"
+        );
+        assert_eq!(redact("", none()), "");
+    }
+
+    #[test]
+    fn kept_bodies_are_cut_at_a_character_boundary() {
+        let body = "가".repeat(KEPT_BODY_MAX_BYTES);
+        let kept = cut(&body);
+        assert!(kept.len() < KEPT_BODY_MAX_BYTES + 40, "{}", kept.len());
+        assert!(kept.ends_with(&format!("… [cut: {} bytes in all]", body.len())));
+        assert_eq!(cut("short"), "short");
     }
 
     #[test]

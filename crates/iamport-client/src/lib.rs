@@ -6,9 +6,13 @@
 //! callers share one refresh, and after a 401 refreshes once and retries once.
 //!
 //! Every failure is one [`Error`] that keeps the HTTP status, the envelope's `code` and `message`
-//! (HTTP 200 with a non-zero `code` is an error too), or the raw body of an answer that is not the
-//! envelope (a proxy's HTML 502). The API secret and tokens never show in `Debug`, `Display` or
-//! logs.
+//! (HTTP 200 with a non-zero `code` is an error too), or the start of the raw body of an answer
+//! that is not the envelope (a proxy's HTML 502), and the server's `Retry-After`. The API secret
+//! and tokens never show in `Debug`, `Display` or logs, whatever the server sends back.
+//!
+//! Redirects are never followed ([`Error::Redirect`]), response bodies are read up to a limit
+//! ([`IamportClientBuilder::max_response_bytes`]), and an opt-in [`RetryPolicy`] repeats what is
+//! safe to repeat.
 //!
 //! ```no_run
 //! use iamport_client::{Error, IamportClient};
@@ -49,6 +53,7 @@ mod clock;
 mod error;
 mod runtime;
 mod token;
+mod transport;
 
 pub use auth::{AccessToken, RequestAuth};
 pub use client::{IamportClient, IamportClientBuilder};
@@ -58,6 +63,7 @@ pub use error::Error;
 pub use generated_client::__contract;
 pub use generated_client::{requests, types};
 pub(crate) use runtime::TokenGrant;
+pub use transport::RetryPolicy;
 
 /// The generated (progenitor) client: one builder per operation, returning the raw envelope in a
 /// [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].

@@ -31,10 +31,14 @@ pub(crate) async fn answer<T, E: Serialize>(
     result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
     raw: &RawClient,
 ) -> Result<(StatusCode, T), Error> {
-    match result {
-        Ok(value) => Ok((value.status(), value.into_inner())),
-        Err(e) => Err(Error::from_raw(operation, e, raw.inner.take_response_meta()).await),
-    }
+    let record = raw.inner.take_record();
+    let error = match (record.rejection, result) {
+        // A refused answer (a redirect, a body over the limit) is never taken as the API's.
+        (Some(rejection), _) => Error::from_rejection(operation, rejection),
+        (None, Ok(value)) => return Ok((value.status(), value.into_inner())),
+        (None, Err(e)) => Error::from_raw(operation, e, record.meta).await,
+    };
+    Err(error.sanitized(raw.inner.scrubbed(), raw.inner.is_token_call()))
 }
 
 /// The payload of a success envelope: `code` 0 and a `response`; anything else is an [`Error`].
@@ -50,13 +54,14 @@ pub(crate) fn envelope<P>(
             operation,
             status,
             code,
-            message: message.unwrap_or_default(),
+            message: crate::error::redact(&message.unwrap_or_default(), std::iter::empty()),
+            retry_after: None,
         });
     }
-    response.ok_or(Error::EmptyResponse {
+    response.ok_or_else(|| Error::EmptyResponse {
         operation,
         status,
-        message,
+        message: message.map(|m| crate::error::redact(&m, std::iter::empty())),
     })
 }
 

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::auth::AccessToken;
 use crate::clock::Clock;
@@ -26,6 +26,11 @@ pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(30);
 /// A server-announced lifetime beyond this is not trusted (and cannot overflow an `Instant`).
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// A token is reused for at least this long, whatever its announced lifetime: a server that
+/// issues tokens already expired (`expired_at <= now`) then costs one `getToken` per 10 seconds,
+/// not one per call. A token the server really refuses is dropped by the 401 path.
+pub(crate) const MIN_REUSE: Duration = Duration::from_secs(10);
+
 pub(crate) struct TokenCache {
     clock: Arc<dyn Clock>,
     state: RwLock<State>,
@@ -39,6 +44,8 @@ struct State {
     fetches: u64,
     /// The error of the last fetch, handed to the callers that waited for it.
     last_failure: Option<Error>,
+    /// Whether a grant with an absurd lifetime was already reported (at `warn`, once).
+    reported_bad_lifetime: bool,
 }
 
 struct Cached {
@@ -82,11 +89,15 @@ impl TokenCache {
             if let Some(token) = state.fresh_token(self.clock.now()) {
                 return Ok(token);
             }
-            if state.fetches != seen
-                && let Some(error) = &state.last_failure
-            {
-                debug!(error = %error, "iamport access token fetch failed while this call waited for it");
-                return Err(error.clone());
+            // A fetch completed while this call waited: take its outcome, whatever it is.
+            if state.fetches != seen {
+                if let Some(error) = &state.last_failure {
+                    debug!(error = %error, "iamport access token fetch failed while this call waited for it");
+                    return Err(error.clone());
+                }
+                if let Some(cached) = &state.current {
+                    return Ok(cached.token.clone());
+                }
             }
             if state.current.is_some() {
                 "due for refresh"
@@ -105,11 +116,26 @@ impl TokenCache {
         state.fetches += 1;
         match result {
             Ok(auth) => {
-                let lifetime = u64::try_from(auth.expired_at.saturating_sub(auth.now))
+                let announced = auth.expired_at.saturating_sub(auth.now);
+                let lifetime = u64::try_from(announced)
                     .map_or(Duration::ZERO, Duration::from_secs)
                     .min(MAX_LIFETIME);
-                // A token shorter-lived than twice the margin is still used for half its life.
-                let refresh_at = started + (lifetime - REFRESH_MARGIN.min(lifetime / 2));
+                let absurd =
+                    announced <= 0 || Duration::from_secs(announced.unsigned_abs()) > MAX_LIFETIME;
+                if absurd && !state.reported_bad_lifetime {
+                    state.reported_bad_lifetime = true;
+                    warn!(
+                        server_now = auth.now,
+                        server_expired_at = auth.expired_at,
+                        reuse_secs = MIN_REUSE.as_secs(),
+                        max_lifetime_secs = MAX_LIFETIME.as_secs(),
+                        "iamport issued an access token with an absurd lifetime (expired when issued, or over a day); it is reused for at least the floor and at most a day (reported once)"
+                    );
+                }
+                // A token shorter-lived than twice the margin is still used for half its life, and
+                // any token for at least `MIN_REUSE`.
+                let refresh_at =
+                    started + (lifetime - REFRESH_MARGIN.min(lifetime / 2)).max(MIN_REUSE);
                 let token = AccessToken::new(auth.access_token, fetch_id);
                 debug!(
                     expires_in_secs = lifetime.as_secs(),

@@ -53,6 +53,7 @@ fn assert_api(error: &Error, status: StatusCode, code: i64, message: &str) {
             status: s,
             code: c,
             message: m,
+            retry_after: None,
         } => {
             assert_eq!(
                 (*operation, *s, *c, m.as_str()),
@@ -198,7 +199,7 @@ async fn get_token_failures_are_returned_with_their_operation() {
     let error = client.query_cash_amount(UID).await.unwrap_err();
 
     assert!(
-        matches!(&error, Error::Api { operation: "getToken", status: StatusCode::UNAUTHORIZED, code: -1, message: m } if m == message),
+        matches!(&error, Error::Api { operation: "getToken", status: StatusCode::UNAUTHORIZED, code: -1, message: m, retry_after: None } if m == message),
         "{error:?}"
     );
     assert!(error.is_unauthorized());

@@ -29,6 +29,15 @@ pub struct TestClock {
     elapsed: Mutex<Duration>,
 }
 
+impl Default for TestClock {
+    fn default() -> Self {
+        TestClock {
+            start: Instant::now(),
+            elapsed: Mutex::new(Duration::ZERO),
+        }
+    }
+}
+
 impl TestClock {
     pub fn advance(&self, by: Duration) {
         *self.elapsed.lock().unwrap() += by;

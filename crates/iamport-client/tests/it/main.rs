@@ -6,5 +6,7 @@ mod common;
 
 mod calls;
 mod errors;
+mod hardening;
+mod hostile;
 mod redaction;
 mod token;

@@ -1,7 +1,11 @@
 //! The API secret and access tokens never show in `Debug`, `Display` or tracing output.
 
+use std::cell::RefCell;
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
+
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
 use httpmock::MockServer;
 use iamport_client::{IamportClient, RequestAuth};
@@ -56,13 +60,21 @@ async fn debug_and_display_never_show_the_secret_or_a_token() {
     }
 }
 
-/// Collects everything a `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// Where this thread's events go while a [`Logs`] is alive on it.
+    static CAPTURE: RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { RefCell::new(None) };
+}
 
-impl io::Write for Captured {
+/// Writes an event into the capture of the thread it happens on.
+struct ThisThread;
+
+impl io::Write for ThisThread {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|c| {
+            if let Some(captured) = &*c.borrow() {
+                captured.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -70,23 +82,50 @@ impl io::Write for Captured {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
+/// Captures the events of this thread at every level until dropped (use a single-threaded
+/// runtime so the client's events happen on this thread).
+///
+/// One global subscriber, filtering per event on whether its thread captures: scoped
+/// (`set_default`) subscribers on several threads at once race with tracing's global per-callsite
+/// interest cache, and lose events.
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
+}
+
+impl Drop for Logs {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| c.borrow_mut().take());
+    }
+}
+
+pub fn capture_logs() -> Logs {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(|| ThisThread)
+            // A dynamic filter is asked for every event: no callsite is cached as disabled.
+            .with_filter(tracing_subscriber::filter::dynamic_filter_fn(|_, _| {
+                CAPTURE.with(|c| c.borrow().is_some())
+            }));
+        tracing_subscriber::registry()
+            .with(layer)
+            .try_init()
+            .expect("no other global subscriber in this test binary");
+    });
+    let captured = Arc::new(Mutex::new(Vec::new()));
+    CAPTURE.with(|c| *c.borrow_mut() = Some(captured.clone()));
+    Logs(captured)
 }
 
 // Single-threaded runtime: the thread-local subscriber sees every event of the client.
 #[tokio::test(flavor = "current_thread")]
 async fn tracing_events_never_show_the_secret_or_a_token() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = capture_logs();
 
     let server = MockServer::start_async().await;
     let first = mock_token(&server, TOKEN);
@@ -101,7 +140,7 @@ async fn tracing_events_never_show_the_secret_or_a_token() {
 
     client.query_cash_amount(UID).await.unwrap();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     for event in [
         "fetching iamport access token",
         "fetched iamport access token",

@@ -102,7 +102,7 @@ async fn second_unauthorized_is_returned_without_looping() {
     let error = client.query_cash_amount(UID).await.unwrap_err();
 
     assert!(
-        matches!(&error, Error::Api { operation: "queryCashAmount", status: StatusCode::UNAUTHORIZED, code: -1, message: m } if m == message),
+        matches!(&error, Error::Api { operation: "queryCashAmount", status: StatusCode::UNAUTHORIZED, code: -1, message: m, retry_after: None } if m == message),
         "{error:?}"
     );
     assert!(error.is_unauthorized());

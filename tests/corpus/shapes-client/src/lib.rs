@@ -17,6 +17,8 @@ mod error;
 mod runtime;
 #[path = "../../../../crates/iamport-client/src/token.rs"]
 mod token;
+#[path = "../../../../crates/iamport-client/src/transport.rs"]
+mod transport;
 
 /// The generated mocks (their `crate::types` are this crate's).
 #[rustfmt::skip]
@@ -33,3 +35,4 @@ pub use generated_client::__contract;
 pub use generated_client::Client as RawClient;
 pub use generated_client::{requests, types};
 pub(crate) use runtime::TokenGrant;
+pub use transport::RetryPolicy;
