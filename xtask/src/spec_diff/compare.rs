@@ -166,9 +166,16 @@ fn from_drift(changes: &[drift::Change], explained: &HashSet<String>) -> Vec<Fin
                     true,
                     Some("the generated client or mocks lose what they had for it"),
                 ),
+                // The client takes optional inputs with setters on the request value: a new one
+                // is one more setter, and every existing call still compiles.
+                ChangeClass::ForwardIncompatible
+                    if inputs && info.message.starts_with(NEW_OPTIONAL_PARAMETER) =>
+                {
+                    (false, Some("a new setter on the client's request; calls compile as before"))
+                }
                 ChangeClass::ForwardIncompatible if inputs => (
                     true,
-                    Some("the arguments of the positional client method change"),
+                    Some("the required arguments of the client method change"),
                 ),
                 ChangeClass::ForwardIncompatible => (false, None),
             };
@@ -186,6 +193,9 @@ fn from_drift(changes: &[drift::Change], explained: &HashSet<String>) -> Vec<Fin
     }
     out
 }
+
+/// How drift words an added optional parameter (pinned in `drift_pins.rs`).
+pub(super) const NEW_OPTIONAL_PARAMETER: &str = "A new, optional parameter";
 
 fn drift_pointer(stack: &drift::JsonPathStack, subpath: &str) -> String {
     let (base, _) = stack.base_and_subpath();

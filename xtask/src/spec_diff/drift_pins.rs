@@ -185,7 +185,8 @@ fn the_classes_and_details_the_classifier_maps() {
     ];
     assert_eq!(said, expected);
 
-    // A new optional parameter: forward only, on the input (breaking for us: positional methods).
+    // A new optional parameter: forward only, on the input; the classifier recognizes it by the
+    // start of the message (compatible for us: a new setter).
     let mut new = old.clone();
     new["paths"]["/things/{id}"]["post"]["parameters"]
         .as_array_mut()
@@ -198,6 +199,7 @@ fn the_classes_and_details_the_classifier_maps() {
         (Input, ForwardIncompatible, Added)
     );
     assert_eq!(said[0].3, "A new, optional parameter 'q' was added");
+    assert!(said[0].3.starts_with(super::compare::NEW_OPTIONAL_PARAMETER));
     assert_eq!(at(&said[0].4, &said[0].5), at(OP, "parameters/1"));
 
     // An added operation is forward only (compatible); a removed one is backward, with `#/paths`

@@ -9,10 +9,11 @@
 //! generated from the old spec to those generated from the new one, so:
 //!
 //! - `BackwardIncompatible`, `Incompatible`: breaking.
-//! - `ForwardIncompatible`: compatible when it only adds (an operation); breaking when it removes
-//!   what the generated code exposed (a response status: the mocks' method for it; a request body)
-//!   or touches request inputs, because the client is positional: a new optional parameter is a new
-//!   method argument, a parameter turned optional turns `T` into `Option<T>`.
+//! - `ForwardIncompatible`: compatible when it only adds (an operation, an optional parameter: the
+//!   client takes optional inputs as setters on the request value, so a new one breaks no call);
+//!   breaking when it removes what the generated code exposed (a response status: the mocks' method
+//!   for it; a request body) or otherwise touches request inputs (a required parameter turned
+//!   optional leaves the method's arguments and becomes a setter).
 //! - `Trivial`: compatible. `Unhandled`: breaking, since drift could not tell, unless the
 //!   supplement below explains the same schema node.
 //!
