@@ -815,7 +815,7 @@ pub trait IamportApi: Send + Sync + 'static {
     /// Decides whether an access token is valid, for the operations whose spec requires one.
     /// A `false` becomes a 401 in the error envelope before the operation is called.
     fn authorize(&self, token: &str) -> impl ::std::future::Future<Output = bool> + Send;
-    /**`GET /payments/{imp_uid}/naver/cash-amount` (queryCashAmount): (결제형-네이버페이) 현금영수증 발급 가용액 조회 API
+    /**`GET /payments/{imp_uid}/naver/cash-amount` (`queryCashAmount`): (결제형-네이버페이) 현금영수증 발급 가용액 조회 API
 
 네이버페이 결제형 거래의 현금영수증 발급가능 금액을 조회합니다.
 Returns how much of a payment-type Naver Pay payment can still be covered by a cash receipt.*/
@@ -829,7 +829,7 @@ Returns how much of a payment-type Naver Pay payment can still be covered by a c
             QueryCashAmountResponse::example()
         }
     }
-    /**`POST /users/getToken` (getToken): access_token 발급 API
+    /**`POST /users/getToken` (`getToken`): access_token 발급 API
 
 API키 & API secret으로 access_token을 발급받습니다. access_token의 만료기한은 발행 시간부터
 30분입니다. 만료된 토큰으로 API 요청을 하면 401 Unauthorized 응답을 받습니다.

@@ -252,16 +252,7 @@ fn operation(op: &Op, structs: &Structs) -> anyhow::Result<(TokenStream, TokenSt
             response_optional,
             message_optional,
         } => {
-            let message = if message_optional {
-                quote!(value.message)
-            } else {
-                quote!(Some(value.message))
-            };
-            let response = if response_optional {
-                quote!(value.response)
-            } else {
-                quote!(Some(value.response))
-            };
+            let (message, response) = envelope_fields(message_optional, response_optional);
             (
                 quote!(#payload),
                 quote! { crate::runtime::envelope(#id, status, value.code, #message, #response) },
@@ -351,17 +342,24 @@ fn token_placement(op: &Op) -> anyhow::Result<TokenStream> {
     })
 }
 
+/// `value.message` and `value.response` of a decoded envelope as `Option`s, whichever way the spec
+/// made them required.
+fn envelope_fields(message_optional: bool, response_optional: bool) -> (TokenStream, TokenStream) {
+    let message = if message_optional {
+        quote!(value.message)
+    } else {
+        quote!(Some(value.message))
+    };
+    let response = if response_optional {
+        quote!(value.response)
+    } else {
+        quote!(Some(value.response))
+    };
+    (message, response)
+}
+
 fn method_doc(op: &Op, optional: &[String]) -> String {
-    let o = op.operation;
-    let mut doc = format!("`{} {}` (`{}`)", op.method.to_uppercase(), op.path, op.id);
-    if let Some(summary) = &o.summary {
-        doc.push_str(": ");
-        doc.push_str(summary.trim());
-    }
-    if let Some(description) = &o.description {
-        doc.push_str("\n\n");
-        doc.push_str(description.trim());
-    }
+    let mut doc = op.doc();
     if !optional.is_empty() {
         doc.push_str("\n\nOptional inputs are set on the returned request: ");
         let list: Vec<String> = optional.iter().map(|n| format!("`.{n}(…)`")).collect();
@@ -424,16 +422,7 @@ fn token_issuer(ops: &[Op], structs: &Structs) -> anyhow::Result<TokenStream> {
     else {
         bail!("{where_}: the token issuer must answer with the envelope");
     };
-    let message = if message_optional {
-        quote!(value.message)
-    } else {
-        quote!(Some(value.message))
-    };
-    let response = if response_optional {
-        quote!(value.response)
-    } else {
-        quote!(Some(value.response))
-    };
+    let (message, response) = envelope_fields(message_optional, response_optional);
     let payload_fields = type_name(&payload).and_then(|n| structs.get(&n));
     for field in ["access_token", "now", "expired_at"] {
         if !payload_fields.is_some_and(|f| f.contains_key(field)) {

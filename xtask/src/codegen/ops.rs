@@ -106,6 +106,26 @@ impl Op<'_> {
         !self.security.is_empty() && self.security.iter().all(|alt| !alt.is_empty())
     }
 
+    /// The operation's doc: method, path and operationId, then the spec's summary and description.
+    pub fn doc(&self) -> String {
+        let o = self.operation;
+        let mut doc = format!(
+            "`{} {}` (`{}`)",
+            self.method.to_uppercase(),
+            self.path,
+            self.id
+        );
+        if let Some(summary) = &o.summary {
+            doc.push_str(": ");
+            doc.push_str(summary.trim());
+        }
+        if let Some(description) = &o.description {
+            doc.push_str("\n\n");
+            doc.push_str(description.trim());
+        }
+        doc
+    }
+
     pub fn where_(&self) -> String {
         format!(
             "operation `{}` ({} {})",

@@ -171,7 +171,10 @@ fn from_drift(changes: &[drift::Change], explained: &HashSet<String>) -> Vec<Fin
                 ChangeClass::ForwardIncompatible
                     if inputs && info.message.starts_with(NEW_OPTIONAL_PARAMETER) =>
                 {
-                    (false, Some("a new setter on the client's request; calls compile as before"))
+                    (
+                        false,
+                        Some("a new setter on the client's request; calls compile as before"),
+                    )
                 }
                 ChangeClass::ForwardIncompatible if inputs => (
                     true,

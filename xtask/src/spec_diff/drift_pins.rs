@@ -199,7 +199,11 @@ fn the_classes_and_details_the_classifier_maps() {
         (Input, ForwardIncompatible, Added)
     );
     assert_eq!(said[0].3, "A new, optional parameter 'q' was added");
-    assert!(said[0].3.starts_with(super::compare::NEW_OPTIONAL_PARAMETER));
+    assert!(
+        said[0]
+            .3
+            .starts_with(super::compare::NEW_OPTIONAL_PARAMETER)
+    );
     assert_eq!(at(&said[0].4, &said[0].5), at(OP, "parameters/1"));
 
     // An added operation is forward only (compatible); a removed one is backward, with `#/paths`

@@ -1944,7 +1944,7 @@ pub trait IamportApi: Send + Sync + 'static {
     /// Decides whether an access token is valid, for the operations whose spec requires one.
     /// A `false` becomes a 401 in the error envelope before the operation is called.
     fn authorize(&self, token: &str) -> impl ::std::future::Future<Output = bool> + Send;
-    ///`POST /auth/token` (getToken)
+    ///`POST /auth/token` (`getToken`)
     fn get_token(
         &self,
         context: RequestContext,
@@ -1955,7 +1955,7 @@ pub trait IamportApi: Send + Sync + 'static {
             GetTokenResponse::example()
         }
     }
-    ///`GET /events` (listEvents)
+    ///`GET /events` (`listEvents`)
     fn list_events(
         &self,
         context: RequestContext,
@@ -1966,7 +1966,7 @@ pub trait IamportApi: Send + Sync + 'static {
             ListEventsResponse::example()
         }
     }
-    ///`POST /items` (createItem)
+    ///`POST /items` (`createItem`)
     fn create_item(
         &self,
         context: RequestContext,
@@ -1977,7 +1977,7 @@ pub trait IamportApi: Send + Sync + 'static {
             CreateItemResponse::example()
         }
     }
-    ///`DELETE /items/{id}` (deleteItem)
+    ///`DELETE /items/{id}` (`deleteItem`)
     fn delete_item(
         &self,
         context: RequestContext,
@@ -1988,7 +1988,7 @@ pub trait IamportApi: Send + Sync + 'static {
             DeleteItemResponse::example()
         }
     }
-    ///`PUT /items/{id}/tags` (updateTags)
+    ///`PUT /items/{id}/tags` (`updateTags`)
     fn update_tags(
         &self,
         context: RequestContext,
@@ -1999,7 +1999,7 @@ pub trait IamportApi: Send + Sync + 'static {
             UpdateTagsResponse::example()
         }
     }
-    ///`GET /keywords/{type}` (move)
+    ///`GET /keywords/{type}` (`move`)
     fn move_(
         &self,
         context: RequestContext,
@@ -2010,7 +2010,7 @@ pub trait IamportApi: Send + Sync + 'static {
             MoveResponse::example()
         }
     }
-    ///`GET /kinds/{kind}/export` (exportItems)
+    ///`GET /kinds/{kind}/export` (`exportItems`)
     fn export_items(
         &self,
         context: RequestContext,
@@ -2021,7 +2021,7 @@ pub trait IamportApi: Send + Sync + 'static {
             ExportItemsResponse::example()
         }
     }
-    ///`GET /kinds/{kind}/items` (listItems)
+    ///`GET /kinds/{kind}/items` (`listItems`)
     fn list_items(
         &self,
         context: RequestContext,

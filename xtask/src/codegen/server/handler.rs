@@ -140,18 +140,3 @@ pub fn handler(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
         }
     })
 }
-
-/// The operation's doc: method, path and operationId, then the spec's summary and description.
-pub fn doc(op: &Op) -> String {
-    let o = op.operation;
-    let mut doc = format!("`{} {}` ({})", op.method.to_uppercase(), op.path, op.id);
-    if let Some(summary) = &o.summary {
-        doc.push_str(": ");
-        doc.push_str(summary.trim());
-    }
-    if let Some(description) = &o.description {
-        doc.push_str("\n\n");
-        doc.push_str(description.trim());
-    }
-    doc
-}

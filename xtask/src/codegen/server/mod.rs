@@ -217,7 +217,7 @@ fn trait_method(op: &Op) -> TokenStream {
     let name = &op.fn_name;
     let out = responses::enum_ident(op);
     let input = &op.builder;
-    let doc = handler::doc(op);
+    let doc = op.doc();
     quote! {
         #[doc = #doc]
         fn #name(
