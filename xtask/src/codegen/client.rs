@@ -47,7 +47,7 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
     drop_api_version_header(&mut file);
     let structs = facade::structs(&file);
     let methods = facade::generate(&operations, &structs)?;
-    let schemas = component_types(spec, &structs);
+    let schemas = component_types(spec);
     let code = quote! {
         #file
         #methods
@@ -63,32 +63,25 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
 
 /// `__contract::component_schemas()`: each component schema of the spec with the schemars schema of
 /// its client type, so the contract tests need no list of names.
-fn component_types(spec: &Spec, structs: &facade::Structs) -> proc_macro2::TokenStream {
-    let _ = structs;
-    let entries = spec
+fn component_types(spec: &Spec) -> proc_macro2::TokenStream {
+    let types: Vec<(&String, proc_macro2::Ident)> = spec
         .openapi
         .components
         .iter()
         .flat_map(|c| c.schemas.keys())
-        .map(|name| {
-            let ty = format_ident!("{}", name.to_pascal_case());
-            quote! { (#name, schemars::schema_for!(types::#ty)) }
-        })
-        .collect::<Vec<_>>();
-    let written = spec
-        .openapi
-        .components
+        .map(|name| (name, format_ident!("{}", name.to_pascal_case())))
+        .collect();
+    let entries = types
         .iter()
-        .flat_map(|c| c.schemas.keys())
-        .map(|name| {
-            let ty = format_ident!("{}", name.to_pascal_case());
-            quote! {
-                (#name, schemars::generate::SchemaSettings::default()
-                    .for_serialize()
-                    .into_generator()
-                    .into_root_schema_for::<types::#ty>())
-            }
-        });
+        .map(|(name, ty)| quote! { (#name, schemars::schema_for!(types::#ty)) });
+    let written = types.iter().map(|(name, ty)| {
+        quote! {
+            (#name, schemars::generate::SchemaSettings::default()
+                .for_serialize()
+                .into_generator()
+                .into_root_schema_for::<types::#ty>())
+        }
+    });
     quote! {
         /// For the workspace's contract tests: each component schema of the spec and the schema of
         /// the client type generated for it.
