@@ -27,7 +27,9 @@ pub fn settings() -> GenerationSettings {
     settings
 }
 
-pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
+/// The client's file, and the operations read off progenitor's client (the mocks use them too, so
+/// progenitor's client generator runs once per spec).
+pub fn generate<'a>(spec: &'a Spec, path: &str) -> anyhow::Result<(Output, Vec<ops::Op<'a>>)> {
     let api = super::for_progenitor(&spec.openapi);
     let tokens = guard_panics("progenitor (client)", || {
         Generator::new(&settings()).generate_tokens(&api)
@@ -53,12 +55,13 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
         #methods
         #schemas
     };
-    Ok(Output::rust(
+    let output = Output::rust(
         path,
         spec,
         "progenitor's client generator and xtask's IamportClient methods",
         format_rust(code)?,
-    ))
+    );
+    Ok((output, operations))
 }
 
 /// `__contract::component_schemas()`: each component schema of the spec with the schemars schema of

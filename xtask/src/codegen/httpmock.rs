@@ -9,23 +9,25 @@
 use progenitor_impl::Generator;
 use quote::quote;
 
-use super::ops::{self, BodyMedia, Content, Op};
+use super::ops::{BodyMedia, Content, Op};
 use super::{Output, client, format_rust, guard_panics};
 use crate::spec::Spec;
 
 pub const PATH: &str = "crates/iamport-httpmock/src/generated_httpmock.rs";
 
-pub fn generate(spec: &Spec, path: &str, client_crate: &str) -> anyhow::Result<Output> {
+/// `operations`: the spec's operations as the client generator read them.
+pub fn generate(
+    spec: &Spec,
+    path: &str,
+    client_crate: &str,
+    operations: &[Op],
+) -> anyhow::Result<Output> {
     let api = super::for_progenitor(&spec.openapi);
     let tokens = guard_panics("progenitor (httpmock)", || {
         Generator::new(&client::settings()).httpmock(&api, client_crate)
     })?;
-    let client_tokens = guard_panics("progenitor (client)", || {
-        Generator::new(&client::settings()).generate_tokens(&api)
-    })?;
-    let operations = ops::operations(&spec.openapi, &client_tokens)?;
     let mut file: syn::File = syn::parse2(tokens)?;
-    patch(&mut file, &operations);
+    patch(&mut file, operations);
     Ok(Output::rust(
         path,
         spec,

@@ -74,11 +74,13 @@ pub fn generate_all(spec: &Spec, manifest: &str) -> anyhow::Result<Vec<Output>> 
     Ok(outputs)
 }
 
-/// The client, mocks and server of one spec.
+/// The client, mocks and server of one spec: three progenitor runs (client, mocks, the server's
+/// types), the operations read once from the client's.
 pub fn generate_for(spec: &Spec, target: &Target) -> anyhow::Result<Vec<Output>> {
+    let (client, operations) = client::generate(spec, target.client)?;
     Ok(vec![
-        client::generate(spec, target.client)?,
-        httpmock::generate(spec, target.httpmock, target.client_crate)?,
+        client,
+        httpmock::generate(spec, target.httpmock, target.client_crate, &operations)?,
         server::generate(spec, target.server)?,
     ])
 }
@@ -238,6 +240,20 @@ pub fn describe_difference(path: &Path, current: &str, expected: &str) -> String
             }
         }
     }
+}
+
+/// Whether an item's `#[derive(...)]` lists `name` (e.g. `ToSchema`, whatever path it is written with).
+pub fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|list| {
+                list.iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+    })
 }
 
 pub fn format_rust(tokens: TokenStream) -> anyhow::Result<String> {

@@ -142,11 +142,7 @@ fn inline_fields(s: &mut syn::ItemStruct, names: &[&str]) {
             }
         }
     }
-    let derives_schema = s
-        .attrs
-        .iter()
-        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema"));
-    if !derives_schema {
+    if !super::derives(&s.attrs, "ToSchema") {
         return;
     }
     for field in s.fields.iter_mut() {

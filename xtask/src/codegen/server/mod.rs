@@ -249,8 +249,10 @@ fn inline_unnamed_types(api: &openapiv3::OpenAPI, items: &mut [syn::Item]) {
     let documented: Vec<String> = items
         .iter()
         .filter_map(|item| match item {
-            syn::Item::Struct(s) if derives_to_schema(&s.attrs) => Some(s.ident.to_string()),
-            syn::Item::Enum(e) if derives_to_schema(&e.attrs) => Some(e.ident.to_string()),
+            syn::Item::Struct(s) if super::derives(&s.attrs, "ToSchema") => {
+                Some(s.ident.to_string())
+            }
+            syn::Item::Enum(e) if super::derives(&e.attrs, "ToSchema") => Some(e.ident.to_string()),
             _ => None,
         })
         .filter(|name| !components.contains(name))
@@ -265,7 +267,7 @@ fn inline_unnamed_types(api: &openapiv3::OpenAPI, items: &mut [syn::Item]) {
     }
     for item in items.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
-        if !derives_to_schema(&s.attrs) {
+        if !super::derives(&s.attrs, "ToSchema") {
             continue;
         }
         for field in s.fields.iter_mut() {
@@ -280,12 +282,6 @@ fn inline_unnamed_types(api: &openapiv3::OpenAPI, items: &mut [syn::Item]) {
             }
         }
     }
-}
-
-fn derives_to_schema(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema"))
 }
 
 /// Fields utoipa cannot document by itself get an attribute that says what the spec says:
@@ -303,10 +299,7 @@ fn document_unit_fields(
     impl VisitMut for UnitFields {
         fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
             // Only the types utoipa documents (not their builders).
-            let documented = s.attrs.iter().any(|a| {
-                a.path().is_ident("derive") && quote!(#a).to_string().contains("ToSchema")
-            });
-            if documented {
+            if super::derives(&s.attrs, "ToSchema") {
                 syn::visit_mut::visit_item_struct_mut(self, s);
             }
         }
