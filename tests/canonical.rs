@@ -571,3 +571,28 @@ fn the_contract_view_reads_every_field_of_an_operation() {
         contract_view(&doc(None, None)).unwrap()
     );
 }
+
+#[test]
+fn a_nullable_reference_to_alternatives_is_one_more_alternative() {
+    // The spec's 3.0 spelling (`type: object, nullable: true, allOf: [$ref X]`, X an anyOf of two
+    // objects) and schemars' `Option<X>` for an untagged enum (`anyOf: [A, B, null]`) say the same.
+    let card =
+        json!({"type": "object", "required": ["card"], "properties": {"card": {"type": "string"}}});
+    let group = json!({"type": "object", "required": ["group"], "properties": {"group": {"type": "string"}}});
+    let alternatives = json!({"anyOf": [card, group]});
+    let resolve = |_: &str| Some(alternatives.clone());
+    let spec = canonical(
+        &json!({"type": "object", "nullable": true, "allOf": [{"$ref": "#/components/schemas/X"}]}),
+        &resolve,
+    )
+    .unwrap();
+    let rust = canon(json!({"anyOf": [card, group, {"type": "null"}]}));
+    assert_eq!(spec, rust);
+    // without `nullable`, null is not one of them
+    let not_null = canonical(
+        &json!({"type": "object", "allOf": [{"$ref": "#/components/schemas/X"}]}),
+        &resolve,
+    )
+    .unwrap();
+    assert_ne!(not_null, rust);
+}

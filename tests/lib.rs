@@ -566,9 +566,36 @@ fn canon(schema: &Value, resolve: Resolve, at: &str, depth: usize) -> Result<Val
         types.push(json!("null"));
         types.sort_by_key(Value::to_string);
         types.dedup();
+        // …and to a list of alternatives (`allOf: [$ref]` to an `anyOf`): null is one more of them.
+        if let Some(Value::Array(members)) = out.get_mut("anyOf") {
+            let null = json!({"type": ["null"]});
+            if !members.contains(&null) {
+                members.push(null);
+                members.sort_by_key(Value::to_string);
+            }
+        }
     }
+    drop_type_restated_by_members(&mut out);
     normalize_enum(&mut out, at)?;
     Ok(Value::Object(out))
+}
+
+/// A `type` beside `anyOf` that every member already keeps to says nothing more: dropped.
+fn drop_type_restated_by_members(out: &mut Map<String, Value>) {
+    let (Some(Value::Array(types)), Some(Value::Array(members))) =
+        (out.get("type"), out.get("anyOf"))
+    else {
+        return;
+    };
+    let within = |member: &Value| {
+        member
+            .get("type")
+            .and_then(Value::as_array)
+            .is_some_and(|ts| ts.iter().all(|t| types.contains(t)))
+    };
+    if members.iter().all(within) {
+        out.remove("type");
+    }
 }
 
 /// The JSON type of a value, as `type` would name it given the declared `types`.
@@ -907,7 +934,7 @@ fn diff_at(
 
 fn short(v: &Value) -> String {
     let text = v.to_string();
-    if text.chars().count() > 120 {
+    if text.chars().count() > 120 && std::env::var_os("CONTRACT_FULL").is_none() {
         format!("{}…", text.chars().take(117).collect::<String>())
     } else {
         text

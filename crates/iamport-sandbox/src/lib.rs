@@ -84,7 +84,7 @@ impl IamportApi for Sandbox {
             .is_some_and(|secret| *secret == body.imp_secret);
         if !known {
             return error("인증에 실패하였습니다. API키와 secret을 확인하세요.").map_or(
-                GetTokenResponse::NotImplemented,
+                GetTokenResponse::Unimplemented,
                 GetTokenResponse::Unauthorized,
             );
         }
@@ -97,7 +97,7 @@ impl IamportApi for Sandbox {
         );
         annotation
             .and_then(|a| built(AuthResponse::builder().code(0).response(Some(a))))
-            .map_or(GetTokenResponse::NotImplemented, GetTokenResponse::Ok)
+            .map_or(GetTokenResponse::Unimplemented, GetTokenResponse::Ok)
     }
 
     async fn query_cash_amount(
@@ -107,18 +107,18 @@ impl IamportApi for Sandbox {
     ) -> QueryCashAmountResponse {
         match self.payments.get(input.imp_uid.as_str()) {
             None => error("존재하지 않는 결제정보입니다").map_or(
-                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::Unimplemented,
                 QueryCashAmountResponse::NotFound,
             ),
             Some(NaverAnswer::NotNaverPay { pg_provider }) => error(&format!(
                 "네이버페이 결제형 거래가 아닙니다. (pg_provider: {pg_provider})"
             ))
             .map_or(
-                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::Unimplemented,
                 QueryCashAmountResponse::BadRequest,
             ),
             Some(NaverAnswer::NaverBroken) => error("네이버페이 응답이 올바르지 않습니다.").map_or(
-                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::Unimplemented,
                 QueryCashAmountResponse::InternalServerError,
             ),
             Some(NaverAnswer::CashAmount(amount)) => built(
@@ -127,7 +127,7 @@ impl IamportApi for Sandbox {
                     .response(Some(amount.clone())),
             )
             .map_or(
-                QueryCashAmountResponse::NotImplemented,
+                QueryCashAmountResponse::Unimplemented,
                 QueryCashAmountResponse::Ok,
             ),
         }

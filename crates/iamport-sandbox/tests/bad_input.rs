@@ -287,7 +287,7 @@ async fn every_bad_request_gets_the_envelope_with_the_right_status() {
         .raw_body(vec![b' '; 1 << 20])
         .header("content-type", "application/json"),
         // routes
-        case("unknown path", get.clone(), "/payments", 404),
+        case("unknown path", get.clone(), "/no-such-path", 404),
         case("root", get.clone(), "/", 404),
         case(
             "cash-amount without its last segment",

@@ -18,4 +18,20 @@ impl RequestContext {
     pub fn new(token: Option<String>, headers: HeaderMap) -> Self {
         Self { token, headers }
     }
+
+    /// The status asked for with `Prefer: code=NNN` (Prism's convention, e.g. `Prefer: code=404`),
+    /// which the trait's default methods answer with that status's example from the spec.
+    pub fn preferred_status(&self) -> Option<u16> {
+        self.headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split([',', ';']))
+            .find_map(|pref| {
+                let (key, value) = pref.split_once('=')?;
+                (key.trim().eq_ignore_ascii_case("code"))
+                    .then(|| value.trim().trim_matches('"').parse().ok())
+                    .flatten()
+            })
+    }
 }

@@ -326,21 +326,7 @@ pub fn document_parameter_default(
     default: serde_json::Value,
 ) {
     use utoipa::openapi::{RefOr, schema::Schema};
-    let Some(item) = openapi.paths.paths.get_mut(path) else {
-        return;
-    };
-    let operation = match method {
-        "get" => item.get.as_mut(),
-        "put" => item.put.as_mut(),
-        "post" => item.post.as_mut(),
-        "delete" => item.delete.as_mut(),
-        "options" => item.options.as_mut(),
-        "head" => item.head.as_mut(),
-        "patch" => item.patch.as_mut(),
-        "trace" => item.trace.as_mut(),
-        _ => None,
-    };
-    let parameters = operation.and_then(|o| o.parameters.as_mut());
+    let parameters = operation(openapi, path, method).and_then(|o| o.parameters.as_mut());
     for parameter in parameters.into_iter().flatten() {
         let RefOr::T(parameter) = parameter else {
             continue;
@@ -353,6 +339,107 @@ pub fn document_parameter_default(
                 Schema::Array(array) => array.default = Some(default.clone()),
                 _ => {}
             }
+        }
+    }
+}
+
+/// utoipa documents an inline field that carries a description or a default as `allOf: [its
+/// schema, {type: object, description, default}]`; for a field that is not an object no value
+/// matches both. The generated `ApiDoc` calls this to drop the `type` from such annotation-only
+/// members (no properties), which then only annotate.
+pub fn document_annotation_members(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+
+    fn annotation_only(schema: &RefOr<Schema>) -> bool {
+        matches!(schema, RefOr::T(Schema::Object(o))
+            if o.properties.is_empty()
+                && o.additional_properties.is_none()
+                && o.schema_type == SchemaType::Type(Type::Object))
+    }
+    fn walk(schema: &mut RefOr<Schema>) {
+        let RefOr::T(schema) = schema else { return };
+        match schema {
+            Schema::Object(o) => o.properties.values_mut().for_each(walk),
+            Schema::Array(a) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    walk(items);
+                }
+            }
+            Schema::AllOf(all) => {
+                let annotated = all.items.len() > 1;
+                for item in &mut all.items {
+                    if annotated
+                        && annotation_only(item)
+                        && let RefOr::T(Schema::Object(o)) = item
+                    {
+                        o.schema_type = SchemaType::AnyValue;
+                    } else {
+                        walk(item);
+                    }
+                }
+            }
+            Schema::OneOf(one) => one.items.iter_mut().for_each(walk),
+            Schema::AnyOf(any) => any.items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if let Some(components) = openapi.components.as_mut() {
+        components.schemas.values_mut().for_each(walk);
+    }
+}
+
+/// Says `anyOf` for the named component schemas that utoipa documents as `oneOf`: the spec's
+/// `anyOf` becomes an untagged enum, which decodes the first alternative that matches.
+pub fn document_any_of(openapi: &mut utoipa::openapi::OpenApi, names: &[&str]) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AnyOf, Schema};
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for name in names {
+        if let Some(RefOr::T(schema)) = components.schemas.get_mut(*name)
+            && let Schema::OneOf(one) = schema
+        {
+            let mut any = AnyOf::new();
+            any.items = std::mem::take(&mut one.items);
+            any.description = one.description.take();
+            any.example = one.example.take();
+            *schema = Schema::AnyOf(any);
+        }
+    }
+}
+
+fn operation<'a>(
+    openapi: &'a mut utoipa::openapi::OpenApi,
+    path: &str,
+    method: &str,
+) -> Option<&'a mut utoipa::openapi::path::Operation> {
+    let item = openapi.paths.paths.get_mut(path)?;
+    match method {
+        "get" => item.get.as_mut(),
+        "put" => item.put.as_mut(),
+        "post" => item.post.as_mut(),
+        "delete" => item.delete.as_mut(),
+        "options" => item.options.as_mut(),
+        "head" => item.head.as_mut(),
+        "patch" => item.patch.as_mut(),
+        "trace" => item.trace.as_mut(),
+        _ => None,
+    }
+}
+
+/// Marks the request bodies of the given `(path, method)`s optional: utoipa marks every body
+/// required, and `Option<T>` would make it nullable too.
+pub fn document_optional_bodies(
+    openapi: &mut utoipa::openapi::OpenApi,
+    operations: &[(&str, &str)],
+) {
+    for (path, method) in operations {
+        if let Some(utoipa::openapi::RefOr::T(body)) =
+            operation(openapi, path, method).and_then(|o| o.request_body.as_mut())
+        {
+            body.required = Some(utoipa::openapi::Required::False);
         }
     }
 }

@@ -8,11 +8,16 @@ use heck::ToPascalCase;
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use quote::quote;
 
+/// The transform that moves a `$ref` with siblings (a defaulted field of a named type: schemars
+/// writes `{"$ref": …, "default": …}`) into `allOf`, which reads the same in OpenAPI 3.0 and 3.1.
+const REF_WITH_SIBLINGS: &str = "__ref_with_siblings_to_all_of";
+
 /// Patches the items of a `types` module; `utoipa` adds the utoipa attributes too.
-pub fn patch_items(api: &OpenAPI, items: &mut [syn::Item], utoipa: bool) {
+pub fn patch_items(api: &OpenAPI, items: &mut Vec<syn::Item>, utoipa: bool) {
     let Some(components) = &api.components else {
         return;
     };
+    let mut wrap_refs = false;
     for (name, schema) in &components.schemas {
         let ReferenceOr::Item(schema) = schema else {
             continue;
@@ -37,12 +42,35 @@ pub fn patch_items(api: &OpenAPI, items: &mut [syn::Item], utoipa: bool) {
                         });
                         if let Some(default) = default {
                             add(&mut field.attrs, &default, utoipa);
+                            let transform = quote::format_ident!("{}", REF_WITH_SIBLINGS);
+                            field
+                                .attrs
+                                .push(syn::parse_quote!(#[schemars(transform = #transform)]));
+                            wrap_refs = true;
                         }
                     }
                 }
                 _ => {}
             }
         }
+    }
+    if wrap_refs {
+        let name = quote::format_ident!("{}", REF_WITH_SIBLINGS);
+        items.push(syn::parse_quote! {
+            /// A `$ref` with sibling keywords becomes `allOf: [{$ref}]` beside them, which OpenAPI 3.0
+            /// and 3.1 read alike (3.0 ignores siblings of a bare `$ref`).
+            fn #name(schema: &mut schemars::Schema) {
+                if let Some(object) = schema.as_object_mut()
+                    && object.len() > 1
+                    && let Some(reference) = object.remove("$ref")
+                {
+                    object.insert(
+                        "allOf".to_owned(),
+                        serde_json::json!([{ "$ref": reference }]),
+                    );
+                }
+            }
+        });
     }
 }
 

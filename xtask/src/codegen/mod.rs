@@ -1,5 +1,6 @@
 //! `cargo xtask codegen`: everything generated from the spec, one module per output.
 
+mod cases;
 mod client;
 mod defaults;
 mod facade;
@@ -61,7 +62,7 @@ pub struct Target<'a> {
 
 /// Everything the spec gives, in memory. `manifest` is the current root `Cargo.toml`.
 pub fn generate_all(spec: &Spec, manifest: &str) -> anyhow::Result<Vec<Output>> {
-    let mut outputs = generate_for(
+    let (mut outputs, operations) = generate_for(
         spec,
         &Target {
             client: client::PATH,
@@ -70,19 +71,24 @@ pub fn generate_all(spec: &Spec, manifest: &str) -> anyhow::Result<Vec<Output>> 
             client_crate: "iamport_client",
         },
     )?;
+    outputs.push(cases::generate(spec, &operations)?);
     outputs.push(version::generate(spec, manifest));
     Ok(outputs)
 }
 
 /// The client, mocks and server of one spec: three progenitor runs (client, mocks, the server's
 /// types), the operations read once from the client's.
-pub fn generate_for(spec: &Spec, target: &Target) -> anyhow::Result<Vec<Output>> {
+pub fn generate_for<'a>(
+    spec: &'a Spec,
+    target: &Target,
+) -> anyhow::Result<(Vec<Output>, Vec<ops::Op<'a>>)> {
     let (client, operations) = client::generate(spec, target.client)?;
-    Ok(vec![
+    let outputs = vec![
         client,
         httpmock::generate(spec, target.httpmock, target.client_crate, &operations)?,
         server::generate(spec, target.server)?,
-    ])
+    ];
+    Ok((outputs, operations))
 }
 
 /// Reads the spec at `root/spec/iamport.yaml` and the corpus, and generates everything from them.
@@ -101,15 +107,18 @@ pub fn generate_from_spec(root: &Path, spec: &Path) -> anyhow::Result<(Spec, Vec
         let client = format!("tests/corpus/{name}-client/src/generated_client.rs");
         let httpmock = format!("tests/corpus/{name}-client/src/generated_httpmock.rs");
         let server = format!("tests/corpus/{name}-server/src/generated_server.rs");
-        outputs.extend(generate_for(
-            &sample,
-            &Target {
-                client: &client,
-                httpmock: &httpmock,
-                server: &server,
-                client_crate: "crate",
-            },
-        )?);
+        outputs.extend(
+            generate_for(
+                &sample,
+                &Target {
+                    client: &client,
+                    httpmock: &httpmock,
+                    server: &server,
+                    client_crate: "crate",
+                },
+            )?
+            .0,
+        );
     }
     Ok((spec, outputs))
 }

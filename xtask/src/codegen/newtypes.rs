@@ -65,11 +65,35 @@ pub fn patch_items(items: &mut Vec<syn::Item>, utoipa: bool) {
     for (name, c) in &found {
         items.push(syn::parse2(schemars_impl(name, c)).expect("the impl parses"));
         if utoipa {
-            for item in utoipa_impls(name, c) {
+            let doc = doc_of(items, name);
+            for item in utoipa_impls(name, c, doc.as_deref()) {
                 items.push(syn::parse2(item).expect("the impl parses"));
             }
         }
     }
+}
+
+/// The doc comment of the item `name` (typify copies the property's description there).
+fn doc_of(items: &[syn::Item], name: &str) -> Option<String> {
+    let s = items.iter().find_map(|item| match item {
+        syn::Item::Struct(s) if s.ident == name => Some(s),
+        _ => None,
+    })?;
+    let lines: Vec<String> = s
+        .attrs
+        .iter()
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 fn is_string_newtype(items: &[syn::Item], name: &str) -> bool {
@@ -150,6 +174,9 @@ fn inline_fields(s: &mut syn::ItemStruct, names: &[&str]) {
         let mut ty = field.ty.clone();
         m.visit_type_mut(&mut ty);
         if m.1 {
+            // utoipa wraps an inline schema with a description into `allOf: [it, {type: object,
+            // description}]`, which no value matches: the newtype's own schema carries the text.
+            field.attrs.retain(|a| !a.path().is_ident("doc"));
             field.attrs.push(syn::parse_quote!(#[schema(inline)]));
         }
     }
@@ -188,8 +215,9 @@ fn schemars_impl(name: &str, c: &Constraints) -> TokenStream {
     }
 }
 
-fn utoipa_impls(name: &str, c: &Constraints) -> Vec<TokenStream> {
+fn utoipa_impls(name: &str, c: &Constraints, doc: Option<&str>) -> Vec<TokenStream> {
     let ident = format_ident!("{}", name);
+    let description = doc.map(|d| quote!(.description(Some(#d))));
     let min = c.min.map(|n| {
         let n = n as usize;
         quote!(.min_length(Some(#n)))
@@ -206,6 +234,7 @@ fn utoipa_impls(name: &str, c: &Constraints) -> Vec<TokenStream> {
                     utoipa::openapi::ObjectBuilder::new()
                         .schema_type(utoipa::openapi::schema::Type::String)
                         #min #max #pattern
+                        #description
                         .into()
                 }
             }

@@ -433,6 +433,7 @@ pub mod types {
         pub price: f64,
         #[serde(default)]
         #[schemars(extend("default" = 0))]
+        #[schemars(transform = __ref_with_siblings_to_all_of)]
         pub stock: i32,
     }
     impl NewItem {
@@ -1767,6 +1768,16 @@ pub mod types {
         }
         fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
             schemars::json_schema!({ "type" : "string", "minLength" : 1u64 })
+        }
+    }
+    /// A `$ref` with sibling keywords becomes `allOf: [{$ref}]` beside them, which OpenAPI 3.0
+    /// and 3.1 read alike (3.0 ignores siblings of a bare `$ref`).
+    fn __ref_with_siblings_to_all_of(schema: &mut schemars::Schema) {
+        if let Some(object) = schema.as_object_mut() && object.len() > 1
+            && let Some(reference) = object.remove("$ref")
+        {
+            object
+                .insert("allOf".to_owned(), serde_json::json!([{ "$ref" : reference }]));
         }
     }
 }

@@ -434,6 +434,7 @@ pub mod types {
         #[serde(default)]
         #[schemars(extend("default" = 0))]
         #[schema(default = json!(0))]
+        #[schemars(transform = __ref_with_siblings_to_all_of)]
         pub stock: i32,
     }
     impl NewItem {
@@ -1747,6 +1748,7 @@ pub mod types {
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
                 .max_length(Some(16usize))
+                .description(Some("`ExportItemsKind`"))
                 .into()
         }
     }
@@ -1768,6 +1770,7 @@ pub mod types {
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
                 .max_length(Some(3usize))
+                .description(Some("`ListItemsTier`"))
                 .into()
         }
     }
@@ -1789,10 +1792,21 @@ pub mod types {
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
                 .min_length(Some(1usize))
+                .description(Some("`NewItemName`"))
                 .into()
         }
     }
     impl utoipa::ToSchema for NewItemName {}
+    /// A `$ref` with sibling keywords becomes `allOf: [{$ref}]` beside them, which OpenAPI 3.0
+    /// and 3.1 read alike (3.0 ignores siblings of a bare `$ref`).
+    fn __ref_with_siblings_to_all_of(schema: &mut schemars::Schema) {
+        if let Some(object) = schema.as_object_mut() && object.len() > 1
+            && let Some(reference) = object.remove("$ref")
+        {
+            object
+                .insert("allOf".to_owned(), serde_json::json!([{ "$ref" : reference }]));
+        }
+    }
     fn null_schema() -> utoipa::openapi::schema::Object {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::Null)
@@ -1939,7 +1953,8 @@ pub mod inputs {
 }
 /// The API to implement: one method per operation of the spec, each answering with the
 /// operation's response enum, so only statuses the spec declares can be produced. A method
-/// left out answers the spec's example for it (or `NotImplemented`).
+/// left out answers the spec's example for it (or `Unimplemented`); a request with
+/// `Prefer: code=NNN` (Prism's convention) gets the example of that declared status instead.
 pub trait IamportApi: Send + Sync + 'static {
     /// Decides whether an access token is valid, for the operations whose spec requires one.
     /// A `false` becomes a 401 in the error envelope before the operation is called.
@@ -1951,8 +1966,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::GetToken,
     ) -> impl ::std::future::Future<Output = GetTokenResponse> + Send {
         async move {
-            let _ = (context, input);
-            GetTokenResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(GetTokenResponse::example_for)
+                .unwrap_or_else(GetTokenResponse::example)
         }
     }
     ///`GET /events` (`listEvents`)
@@ -1962,8 +1980,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::ListEvents,
     ) -> impl ::std::future::Future<Output = ListEventsResponse> + Send {
         async move {
-            let _ = (context, input);
-            ListEventsResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(ListEventsResponse::example_for)
+                .unwrap_or_else(ListEventsResponse::example)
         }
     }
     ///`POST /items` (`createItem`)
@@ -1973,8 +1994,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::CreateItem,
     ) -> impl ::std::future::Future<Output = CreateItemResponse> + Send {
         async move {
-            let _ = (context, input);
-            CreateItemResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(CreateItemResponse::example_for)
+                .unwrap_or_else(CreateItemResponse::example)
         }
     }
     ///`DELETE /items/{id}` (`deleteItem`)
@@ -1984,8 +2008,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::DeleteItem,
     ) -> impl ::std::future::Future<Output = DeleteItemResponse> + Send {
         async move {
-            let _ = (context, input);
-            DeleteItemResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(DeleteItemResponse::example_for)
+                .unwrap_or_else(DeleteItemResponse::example)
         }
     }
     ///`PUT /items/{id}/tags` (`updateTags`)
@@ -1995,8 +2022,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::UpdateTags,
     ) -> impl ::std::future::Future<Output = UpdateTagsResponse> + Send {
         async move {
-            let _ = (context, input);
-            UpdateTagsResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(UpdateTagsResponse::example_for)
+                .unwrap_or_else(UpdateTagsResponse::example)
         }
     }
     ///`GET /keywords/{type}` (`move`)
@@ -2006,8 +2036,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::Move,
     ) -> impl ::std::future::Future<Output = MoveResponse> + Send {
         async move {
-            let _ = (context, input);
-            MoveResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(MoveResponse::example_for)
+                .unwrap_or_else(MoveResponse::example)
         }
     }
     ///`GET /kinds/{kind}/export` (`exportItems`)
@@ -2017,8 +2050,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::ExportItems,
     ) -> impl ::std::future::Future<Output = ExportItemsResponse> + Send {
         async move {
-            let _ = (context, input);
-            ExportItemsResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(ExportItemsResponse::example_for)
+                .unwrap_or_else(ExportItemsResponse::example)
         }
     }
     ///`GET /kinds/{kind}/items` (`listItems`)
@@ -2028,8 +2064,11 @@ pub trait IamportApi: Send + Sync + 'static {
         input: inputs::ListItems,
     ) -> impl ::std::future::Future<Output = ListItemsResponse> + Send {
         async move {
-            let _ = (context, input);
-            ListItemsResponse::example()
+            let _ = input;
+            context
+                .preferred_status()
+                .and_then(ListItemsResponse::example_for)
+                .unwrap_or_else(ListItemsResponse::example)
         }
     }
 }
@@ -2042,7 +2081,7 @@ pub enum GetTokenResponse {
     Unauthorized(types::ErrorEnvelope),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl GetTokenResponse {
     /// The HTTP status this answer is sent with.
@@ -2050,16 +2089,24 @@ impl GetTokenResponse {
         match self {
             Self::Ok(_) => StatusCode::OK,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `getToken`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `getToken`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        match serde_json::from_str(
-            "{\"code\":0,\"message\":null,\"response\":{\"access_token\":\"example-token\",\"expired_at\":1764088200,\"now\":1764086400}}",
-        ) {
-            Ok(body) => Self::Ok(body),
-            Err(_) => Self::NotImplemented,
+        Self::example_for(200).unwrap_or(Self::Unimplemented)
+    }
+    ///The spec's example answer of `getToken` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            200 => {
+                serde_json::from_str(
+                        "{\"code\":0,\"message\":null,\"response\":{\"access_token\":\"example-token\",\"expired_at\":1764088200,\"now\":1764086400}}",
+                    )
+                    .ok()
+                    .map(Self::Ok)
+            }
+            _ => None,
         }
     }
 }
@@ -2070,7 +2117,7 @@ impl IntoResponse for GetTokenResponse {
             Self::Unauthorized(body) => {
                 (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
             }
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2131,26 +2178,32 @@ pub enum ListEventsResponse {
     Ok(::std::vec::Vec<types::Event>),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl ListEventsResponse {
     /// The HTTP status this answer is sent with.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Ok(_) => StatusCode::OK,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `listEvents`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `listEvents`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        Self::NotImplemented
+        Self::Unimplemented
+    }
+    ///The spec's example answer of `listEvents` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            _ => None,
+        }
     }
 }
 impl IntoResponse for ListEventsResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2218,7 +2271,7 @@ pub enum CreateItemResponse {
     BadRequest(types::ErrorEnvelope),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl CreateItemResponse {
     /// The HTTP status this answer is sent with.
@@ -2227,12 +2280,18 @@ impl CreateItemResponse {
             Self::Ok(_) => StatusCode::OK,
             Self::Created(_) => StatusCode::CREATED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `createItem`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `createItem`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        Self::NotImplemented
+        Self::Unimplemented
+    }
+    ///The spec's example answer of `createItem` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            _ => None,
+        }
     }
 }
 impl IntoResponse for CreateItemResponse {
@@ -2245,7 +2304,7 @@ impl IntoResponse for CreateItemResponse {
             Self::BadRequest(body) => {
                 (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
             }
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2311,7 +2370,7 @@ pub enum DeleteItemResponse {
     NotFound(types::ErrorEnvelope),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl DeleteItemResponse {
     /// The HTTP status this answer is sent with.
@@ -2319,12 +2378,19 @@ impl DeleteItemResponse {
         match self {
             Self::NoContent => StatusCode::NO_CONTENT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `deleteItem`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `deleteItem`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        Self::NoContent
+        Self::example_for(204).unwrap_or(Self::Unimplemented)
+    }
+    ///The spec's example answer of `deleteItem` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            204 => Some(Self::NoContent),
+            _ => None,
+        }
     }
 }
 impl IntoResponse for DeleteItemResponse {
@@ -2334,7 +2400,7 @@ impl IntoResponse for DeleteItemResponse {
             Self::NotFound(body) => {
                 (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
             }
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2406,7 +2472,7 @@ pub enum UpdateTagsResponse {
     MultiStatus(types::ItemEnvelope),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl UpdateTagsResponse {
     /// The HTTP status this answer is sent with.
@@ -2414,12 +2480,18 @@ impl UpdateTagsResponse {
         match self {
             Self::Ok(_) => StatusCode::OK,
             Self::MultiStatus(_) => StatusCode::MULTI_STATUS,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `updateTags`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `updateTags`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        Self::NotImplemented
+        Self::Unimplemented
+    }
+    ///The spec's example answer of `updateTags` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            _ => None,
+        }
     }
 }
 impl IntoResponse for UpdateTagsResponse {
@@ -2429,7 +2501,7 @@ impl IntoResponse for UpdateTagsResponse {
             Self::MultiStatus(body) => {
                 (StatusCode::MULTI_STATUS, axum::Json(body)).into_response()
             }
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2506,26 +2578,32 @@ pub enum MoveResponse {
     Ok(types::Keywords),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl MoveResponse {
     /// The HTTP status this answer is sent with.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Ok(_) => StatusCode::OK,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `move`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `move`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        Self::NotImplemented
+        Self::Unimplemented
+    }
+    ///The spec's example answer of `move` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            _ => None,
+        }
     }
 }
 impl IntoResponse for MoveResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2608,19 +2686,26 @@ pub enum ExportItemsResponse {
     Ok(String),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl ExportItemsResponse {
     /// The HTTP status this answer is sent with.
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Ok(_) => StatusCode::OK,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `exportItems`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `exportItems`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        Self::Ok("id,name\n1,book\n".to_owned())
+        Self::example_for(200).unwrap_or(Self::Unimplemented)
+    }
+    ///The spec's example answer of `exportItems` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            200 => Some(Self::Ok("id,name\n1,book\n".to_owned())),
+            _ => None,
+        }
     }
 }
 impl IntoResponse for ExportItemsResponse {
@@ -2630,7 +2715,7 @@ impl IntoResponse for ExportItemsResponse {
                 (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/csv")], body)
                     .into_response()
             }
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2693,7 +2778,7 @@ pub enum ListItemsResponse {
     BadRequest(types::ErrorEnvelope),
     /// Not a status of the spec: the operation has no implementation and the spec gives no
     /// example to answer with. Sent as 501 in the error envelope.
-    NotImplemented,
+    Unimplemented,
 }
 impl ListItemsResponse {
     /// The HTTP status this answer is sent with.
@@ -2701,14 +2786,22 @@ impl ListItemsResponse {
         match self {
             Self::Ok(_) => StatusCode::OK,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         }
     }
-    ///The spec's example answer of `listItems`, or `NotImplemented` when it has none.
+    ///The spec's example answer of `listItems`, or `Unimplemented` when it has none.
     pub fn example() -> Self {
-        match serde_json::from_str("{\"code\":0,\"message\":null,\"response\":[]}") {
-            Ok(body) => Self::Ok(body),
-            Err(_) => Self::NotImplemented,
+        Self::example_for(200).unwrap_or(Self::Unimplemented)
+    }
+    ///The spec's example answer of `listItems` for `status`, if the spec declares that status with an example.
+    pub fn example_for(status: u16) -> Option<Self> {
+        match status {
+            200 => {
+                serde_json::from_str("{\"code\":0,\"message\":null,\"response\":[]}")
+                    .ok()
+                    .map(Self::Ok)
+            }
+            _ => None,
         }
     }
 }
@@ -2719,7 +2812,7 @@ impl IntoResponse for ListItemsResponse {
             Self::BadRequest(body) => {
                 (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
             }
-            Self::NotImplemented => crate::envelope::not_implemented(),
+            Self::Unimplemented => crate::envelope::not_implemented(),
         }
     }
 }
@@ -2963,6 +3056,9 @@ impl utoipa::Modify for SecuritySchemes {
             "sort",
             ::serde_json::json!("asc"),
         );
+        crate::envelope::document_annotation_members(openapi);
+        crate::envelope::document_any_of(openapi, &["Label"]);
+        crate::envelope::document_optional_bodies(openapi, &[]);
         let components = openapi.components.get_or_insert_with(Default::default);
         components
             .add_security_scheme(

@@ -197,6 +197,25 @@ pub fn api_doc(api: &OpenAPI, ops: &[Op], handlers: &[Ident]) -> anyhow::Result<
             })
         })
     });
+    // typify reads an `anyOf` as an untagged enum (the first alternative that decodes), which
+    // utoipa can only document as `oneOf`: the modifier says `anyOf` again.
+    let any_of: Vec<String> = api
+        .components
+        .iter()
+        .flat_map(|c| &c.schemas)
+        .filter(|(_, s)| {
+            matches!(s, openapiv3::ReferenceOr::Item(s)
+                if matches!(s.schema_kind, openapiv3::SchemaKind::AnyOf { .. }))
+        })
+        .map(|(name, _)| name.to_pascal_case())
+        .collect();
+    // utoipa marks every body required (`Option<T>` would also make it nullable): the modifier
+    // says which are optional.
+    let optional_bodies = ops.iter().filter_map(|op| {
+        let body = op.body.as_ref()?;
+        let (path, method) = (&op.path, &op.method);
+        (!body.required).then(|| quote! { (#path, #method) })
+    });
     let title = &api.info.title;
     let version = &api.info.version;
     let description = api
@@ -298,6 +317,9 @@ pub fn api_doc(api: &OpenAPI, ops: &[Op], handlers: &[Ident]) -> anyhow::Result<
             fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
                 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
                 #(#parameter_defaults)*
+                crate::envelope::document_annotation_members(openapi);
+                crate::envelope::document_any_of(openapi, &[#(#any_of),*]);
+                crate::envelope::document_optional_bodies(openapi, &[#(#optional_bodies),*]);
                 let components = openapi.components.get_or_insert_with(Default::default);
                 #(#scheme_items)*
             }

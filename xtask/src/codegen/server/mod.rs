@@ -4,10 +4,10 @@
 //! - `inputs::<Op>`: the operation's decoded parameters and body, one struct (`#[non_exhaustive]`, so
 //!   an added optional parameter does not break implementations);
 //! - a response enum with one variant per declared status (so an implementation can only answer what
-//!   the spec allows), plus `NotImplemented`, and its `IntoResponse`;
+//!   the spec allows), plus `Unimplemented`, and its `IntoResponse`;
 //! - a method of the `IamportApi` trait, given the request context and the inputs, whose default
-//!   answers the spec's example (or `NotImplemented`): an operation added to the spec compiles into
-//!   every implementation at once;
+//!   answers the spec's example (or `Unimplemented`), or with `Prefer: code=NNN` the example of that
+//!   declared status: an operation added to the spec compiles into every implementation at once;
 //! - an axum handler (`handler.rs`) that checks the token, decodes and validates the inputs, answers
 //!   every rejection in the error envelope and calls the trait, with its `#[utoipa::path]` (`doc.rs`);
 //!
@@ -98,7 +98,8 @@ pub fn generate(spec: &Spec, path: &str) -> anyhow::Result<Output> {
 
         /// The API to implement: one method per operation of the spec, each answering with the
         /// operation's response enum, so only statuses the spec declares can be produced. A method
-        /// left out answers the spec's example for it (or `NotImplemented`).
+        /// left out answers the spec's example for it (or `Unimplemented`); a request with
+        /// `Prefer: code=NNN` (Prism's convention) gets the example of that declared status instead.
         pub trait IamportApi: Send + Sync + 'static {
             /// Decides whether an access token is valid, for the operations whose spec requires one.
             /// A `false` becomes a 401 in the error envelope before the operation is called.
@@ -226,8 +227,11 @@ fn trait_method(op: &Op) -> TokenStream {
             input: inputs::#input,
         ) -> impl ::std::future::Future<Output = #out> + Send {
             async move {
-                let _ = (context, input);
-                #out::example()
+                let _ = input;
+                context
+                    .preferred_status()
+                    .and_then(#out::example_for)
+                    .unwrap_or_else(#out::example)
             }
         }
     }
@@ -278,6 +282,10 @@ fn inline_unnamed_types(api: &openapiv3::OpenAPI, items: &mut [syn::Item]) {
                 .iter()
                 .any(|a| quote!(#a).to_string().contains("inline"));
             if m.1 && !already {
+                // utoipa wraps an inline schema with a description into `allOf: [it, {type:
+                // object, description}]`, which no string matches; typify gave the type the
+                // property's description, so the type's own doc documents it.
+                field.attrs.retain(|a| !a.path().is_ident("doc"));
                 field.attrs.push(syn::parse_quote!(#[schema(inline)]));
             }
         }

@@ -1,5 +1,6 @@
-//! One response enum per operation: a variant per declared status, `NotImplemented`, the answer's
-//! status, `IntoResponse`, and `example()` (the spec's example, what the trait's default answers).
+//! One response enum per operation: a variant per declared status, `Unimplemented`, the answer's
+//! status, `IntoResponse`, `example()` (the spec's example, what the trait's default answers) and
+//! `example_for(status)` (the example of any declared status, for `Prefer: code=NNN`).
 
 use heck::{ToPascalCase, ToShoutySnakeCase};
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -54,7 +55,7 @@ pub fn response_enum(op: &Op) -> anyhow::Result<TokenStream> {
             #(#variants,)*
             /// Not a status of the spec: the operation has no implementation and the spec gives no
             /// example to answer with. Sent as 501 in the error envelope.
-            NotImplemented,
+            Unimplemented,
         }
 
         impl #name {
@@ -62,7 +63,7 @@ pub fn response_enum(op: &Op) -> anyhow::Result<TokenStream> {
             pub fn status(&self) -> StatusCode {
                 match self {
                     #(#status_arms,)*
-                    Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+                    Self::Unimplemented => StatusCode::NOT_IMPLEMENTED,
                 }
             }
 
@@ -73,56 +74,68 @@ pub fn response_enum(op: &Op) -> anyhow::Result<TokenStream> {
             fn into_response(self) -> Response {
                 match self {
                     #(#arms,)*
-                    Self::NotImplemented => crate::envelope::not_implemented(),
+                    Self::Unimplemented => crate::envelope::not_implemented(),
                 }
             }
         }
     })
 }
 
-/// `example()`: the first success status with an example in the spec, decoded into its type; when
-/// there is none (or it does not decode), `NotImplemented`.
+/// `example()`: the first success status with an example in the spec, decoded into its type (when
+/// there is none, or it does not decode, `Unimplemented`); `example_for(status)`: the example of the
+/// given declared status, if the spec has one.
 fn example(op: &Op) -> anyhow::Result<TokenStream> {
-    let mut chosen = None;
-    for r in op
-        .responses
-        .iter()
-        .filter(|r| (200..300).contains(&r.status))
-    {
+    let mut first_success = None;
+    let mut arms = vec![];
+    for r in &op.responses {
         let variant = variant_ident(r.status);
-        chosen = match (&r.content, &r.example) {
-            (Content::None, _) => Some(quote! { Self::#variant }),
+        let value = match (&r.content, &r.example) {
+            (Content::None, _) => Some(quote! { Some(Self::#variant) }),
             (Content::Text(_), Some(value)) => {
                 let text = value
                     .as_str()
                     .map(str::to_owned)
                     .unwrap_or_else(|| value.to_string());
-                Some(quote! { Self::#variant(#text.to_owned()) })
+                Some(quote! { Some(Self::#variant(#text.to_owned())) })
             }
             (Content::Json(_), Some(value)) => {
                 let json = serde_json::to_string(value)?;
-                Some(quote! {
-                    match serde_json::from_str(#json) {
-                        Ok(body) => Self::#variant(body),
-                        Err(_) => Self::NotImplemented,
-                    }
-                })
+                Some(quote! { serde_json::from_str(#json).ok().map(Self::#variant) })
             }
             _ => None,
         };
-        if chosen.is_some() {
-            break;
+        if let Some(value) = value {
+            let code = Literal::u16_unsuffixed(r.status);
+            arms.push(quote! { #code => #value });
+            if first_success.is_none() && (200..300).contains(&r.status) {
+                first_success = Some(code);
+            }
         }
     }
-    let body = chosen.unwrap_or_else(|| quote! { Self::NotImplemented });
+    let body = match first_success {
+        Some(code) => quote! { Self::example_for(#code).unwrap_or(Self::Unimplemented) },
+        None => quote! { Self::Unimplemented },
+    };
     let doc = format!(
-        "The spec's example answer of `{}`, or `NotImplemented` when it has none.",
+        "The spec's example answer of `{}`, or `Unimplemented` when it has none.",
+        op.id
+    );
+    let doc_for = format!(
+        "The spec's example answer of `{}` for `status`, if the spec declares that status with an example.",
         op.id
     );
     Ok(quote! {
         #[doc = #doc]
         pub fn example() -> Self {
             #body
+        }
+
+        #[doc = #doc_for]
+        pub fn example_for(status: u16) -> Option<Self> {
+            match status {
+                #(#arms,)*
+                _ => None,
+            }
         }
     })
 }
