@@ -4,6 +4,7 @@ mod bench;
 mod codegen;
 mod spec;
 mod spec_diff;
+mod upstream_diff;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,20 @@ enum Command {
         /// (HEAD itself when on main, so uncommitted edits are what is compared).
         base: Option<String>,
     },
+    /// Compare spec/iamport.yaml with PortOne's upstream Swagger 2.0 file by facts (operations,
+    /// parameters, fields, statuses); fail on differences not in the allow-list.
+    UpstreamDiff {
+        /// The upstream file, e.g. spec/upstream/openapi.json.
+        file: std::path::PathBuf,
+        /// The allow-list (default spec/upstream/allow.toml).
+        #[arg(long)]
+        allow: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: upstream_diff::Format,
+        /// Compare this spec instead of spec/iamport.yaml.
+        #[arg(long, hide = true)]
+        ours: Option<std::path::PathBuf>,
+    },
     /// Measure the generated server, the client and codegen against baselines of the same run, and
     /// write BENCHMARKS.md (quick by default).
     Bench {
@@ -50,6 +65,20 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Codegen { check, spec } => codegen::run(&root, check, spec.as_deref()),
         Command::SpecDiff { base } => spec_diff::run(&root, base.as_deref()),
+        Command::UpstreamDiff {
+            file,
+            allow,
+            format,
+            ours,
+        } => upstream_diff::run(
+            &root,
+            &upstream_diff::Args {
+                upstream: file,
+                allow,
+                format,
+                ours,
+            },
+        ),
         Command::Bench { full } => bench::run(&root, full),
     };
     match result {
