@@ -129,10 +129,11 @@ impl Differ<'_> {
                 (true, false) => self.push(Kind::UpstreamOnly, &subject, None, None, None),
                 (false, true) => self.push(Kind::OursOnly, &subject, None, None, None),
                 _ => {
-                    if let (Some(u), Some(o)) = (up.payloads.get(status), ours.payloads.get(status))
-                    {
-                        self.trees(u, o);
-                    }
+                    // a success status described on one side only: its fields are on that side only
+                    let empty = Tree::new();
+                    let u = up.payloads.get(status).unwrap_or(&empty);
+                    let o = ours.payloads.get(status).unwrap_or(&empty);
+                    self.trees(u, o);
                 }
             }
         }
