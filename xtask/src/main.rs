@@ -39,11 +39,13 @@ enum Command {
     /// Compare spec/iamport.yaml with PortOne's upstream Swagger 2.0 file by facts (operations,
     /// parameters, fields, statuses); fail on differences not in the allow-list.
     UpstreamDiff {
-        /// The upstream file, e.g. spec/upstream/openapi.json.
+        /// The upstream file, e.g. spec/upstream/openapi.json (paths: relative to the workspace
+        /// root, or absolute).
         file: std::path::PathBuf,
         /// The allow-list (default spec/upstream/allow.toml).
         #[arg(long)]
         allow: Option<std::path::PathBuf>,
+        /// `text` (by operation, then a summary) or `json`.
         #[arg(long, value_enum, default_value_t)]
         format: upstream_diff::Format,
         /// Compare this spec instead of spec/iamport.yaml.

@@ -71,7 +71,10 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
 
     let report = diff(&upstream, &ours, &allow)?;
     match args.format {
-        Format::Text => print!("{}", report::text(&report, &shown(&allow_rel))),
+        Format::Text => print!(
+            "{}",
+            report::text(&report, (&upstream.file, &ours.file), &shown(&allow_rel))
+        ),
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     if report.failed() {
@@ -90,5 +93,10 @@ pub fn run(root: &Path, args: &Args) -> anyhow::Result<()> {
 pub fn diff(upstream: &Doc, ours: &Doc, allow: &AllowList) -> anyhow::Result<report::Report> {
     let up = upstream::read(upstream)?;
     let our = ours::read(ours)?;
-    Ok(report::Report::new(compare::compare(&up, &our), allow))
+    let operations = (up.len(), our.len());
+    Ok(report::Report::new(
+        compare::compare(&up, &our),
+        allow,
+        operations,
+    ))
 }

@@ -11,6 +11,9 @@ use super::compare::{Difference, Kind};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// How many operations each document has.
+    pub upstream_operations: usize,
+    pub our_operations: usize,
     /// The differences the allow-list does not cover.
     pub differences: Vec<Shown>,
     pub allowed: usize,
@@ -39,7 +42,11 @@ pub struct Group {
 }
 
 impl Report {
-    pub fn new(differences: Vec<Difference>, allow: &AllowList) -> Report {
+    pub fn new(
+        differences: Vec<Difference>,
+        allow: &AllowList,
+        operations: (usize, usize),
+    ) -> Report {
         let mut allowed = 0;
         let mut used = vec![false; allow.entries.len()];
         let mut shown = Vec::new();
@@ -62,6 +69,8 @@ impl Report {
             .collect();
         let summary = groups(&shown);
         Report {
+            upstream_operations: operations.0,
+            our_operations: operations.1,
             differences: shown,
             allowed,
             stale,
@@ -138,8 +147,14 @@ pub fn line(
     }
 }
 
-pub fn text(report: &Report, allow_file: &str) -> String {
+/// `files`: how to name upstream's file and ours in the first line.
+pub fn text(report: &Report, files: (&str, &str), allow_file: &str) -> String {
     let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} ({} operations) against {} ({} operations), by method and path",
+        files.0, report.upstream_operations, files.1, report.our_operations
+    );
     let mut current = "";
     for shown in &report.differences {
         let d = &shown.difference;

@@ -507,7 +507,7 @@ fn the_summary_groups_the_same_change_across_operations() {
     let (up, our) = channel_key_docs();
     let r = report(&up, &our, &AllowList::default());
     assert_eq!(r.differences.len(), 16);
-    let text = report::text(&r, "allow.toml");
+    let text = report::text(&r, ("up", "ours"), "allow.toml");
     let summary: Vec<&str> = text
         .lines()
         .skip_while(|l| *l != "Summary")
@@ -567,7 +567,7 @@ fn allowed_differences_are_counted_not_listed_and_stale_entries_fail() {
     assert_eq!(r.stale.len(), 1);
     assert_eq!(r.stale[0].id, "GET /nowhere status 404");
     assert!(r.failed());
-    let text = report::text(&r, "spec/upstream/allow.toml");
+    let text = report::text(&r, ("up", "ours"), "spec/upstream/allow.toml");
     assert!(text.contains("  9 allowed differences (see spec/upstream/allow.toml)\n"));
     assert!(text.contains("  1 stale allow-list entries (they match no difference; remove them):\n    GET /nowhere status 404"));
 
