@@ -104,3 +104,11 @@ pub fn ancestors(path: &str) -> Vec<&str> {
     }
     out
 }
+
+/// The names of the top-level body fields of `tree` (`body.amount` → `amount`).
+pub fn body_names(tree: &Tree) -> Vec<String> {
+    tree.keys()
+        .filter(|path| path.starts_with("body.") && ancestors(path) == ["body"])
+        .map(|path| path["body.".len()..].to_owned())
+        .collect()
+}

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::facts::{Api, OpKey, Operation, Tree};
+use super::facts::{Api, OpKey, Operation, Tree, body_names};
 use super::load::{Doc, METHODS, escape};
 use super::schema::Walker;
 use super::upstream::payload;
@@ -97,9 +97,17 @@ fn operation(
             }
             seen.push(pair.clone());
             let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            // `schema`, or (OpenAPI 3's other way) `content` with one media type
             let schema = p
                 .get("schema")
-                .ok_or_else(|| doc.error(&p_at, "a parameter without schema"))?;
+                .or_else(|| {
+                    p.get("content")?
+                        .as_object()?
+                        .values()
+                        .next()?
+                        .get("schema")
+                })
+                .ok_or_else(|| doc.error(&p_at, "a parameter without schema or content"))?;
             walker.field(
                 schema,
                 &format!("{place}.{name}"),
@@ -121,14 +129,13 @@ fn operation(
                 };
                 let mut tree = Tree::new();
                 walker.properties(schema, "body", &mut tree);
-                for (path, facts) in tree {
-                    if path.matches('.').count() == 1 && !path.ends_with("[]") {
-                        let name = path["body.".len()..].to_owned();
-                        let input = (name, "body".to_owned());
-                        if !out.inputs.contains(&input) {
-                            out.inputs.push(input);
-                        }
+                for name in body_names(&tree) {
+                    let input = (name, "body".to_owned());
+                    if !out.inputs.contains(&input) {
+                        out.inputs.push(input);
                     }
+                }
+                for (path, facts) in tree {
                     out.fields.entry(path).or_insert(facts);
                 }
             }

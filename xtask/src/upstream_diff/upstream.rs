@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::facts::{Api, OpKey, Operation, Tree, payload_root};
+use super::facts::{Api, OpKey, Operation, Tree, body_names, payload_root};
 use super::load::{Doc, METHODS, escape};
 use super::schema::Walker;
 
@@ -38,15 +38,15 @@ pub fn read(doc: &Doc) -> anyhow::Result<Api> {
         let shared = item.get("parameters");
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            let at = format!("{at}/{method}");
+            let op_at = format!("{at}/{method}");
             let op = op
                 .as_object()
-                .ok_or_else(|| doc.error(&at, "an operation that is not a mapping"))?;
+                .ok_or_else(|| doc.error(&op_at, "an operation that is not a mapping"))?;
             let key = OpKey {
                 path: path.clone(),
                 method: method.to_uppercase(),
             };
-            api.insert(key, operation(doc, op, shared, &at)?);
+            api.insert(key, operation(doc, op, shared, &at, &op_at)?);
         }
     }
     Ok(api)
@@ -56,6 +56,7 @@ fn operation(
     doc: &Doc,
     op: &Map<String, Value>,
     shared: Option<&Value>,
+    item_at: &str,
     at: &str,
 ) -> anyhow::Result<Operation> {
     let mut out = Operation {
@@ -70,7 +71,7 @@ fn operation(
     let mut params: Vec<(&str, &str, &Value)> = Vec::new();
     for (list, list_at) in [
         (op.get("parameters"), format!("{at}/parameters")),
-        (shared, format!("{at}/../parameters")),
+        (shared, format!("{item_at}/parameters")),
     ] {
         let Some(list) = list else { continue };
         let list = list
@@ -93,16 +94,12 @@ fn operation(
         match place {
             "body" => {
                 if let Some(schema) = p.get("schema") {
-                    let before: Vec<String> = out.fields.keys().cloned().collect();
-                    walker.properties(schema, "body", &mut out.fields);
-                    for path in out.fields.keys() {
-                        if !before.contains(path) && path.matches('.').count() == 1 {
-                            let field = path.trim_start_matches("body.").to_owned();
-                            if !field.contains("[]") {
-                                out.inputs.push((field, "body".to_owned()));
-                            }
-                        }
+                    let mut tree = Tree::new();
+                    walker.properties(schema, "body", &mut tree);
+                    for name in body_names(&tree) {
+                        out.inputs.push((name, "body".to_owned()));
                     }
+                    out.fields.append(&mut tree);
                 }
             }
             _ => {
