@@ -145,12 +145,12 @@ fn param_schema(p: &Value) -> (Value, Option<String>) {
     match ty {
         Some("array") if !schema_is_array => (
             json!({"type": "array", "items": schema}),
-            Some("formData parameter with type: array and its items in schema".to_owned()),
+            Some("a parameter with type: array beside a schema, read as an array of it".to_owned()),
         ),
         Some(t) => (
             schema.clone(),
             Some(format!(
-                "formData parameter with type: {t} and a schema (the schema is read)"
+                "a parameter with type: {t} beside a schema, read as the schema"
             )),
         ),
         None => (schema.clone(), None),
