@@ -198,21 +198,28 @@ impl Differ<'_> {
                     let facts = with_below(o, below(path, ours));
                     self.push(Kind::OursOnly, path, None, None, Some(facts));
                 }
-                (Some(u), Some(o)) => self.field(path, u, o),
+                (Some(u), Some(o)) => self.field(path, (u, up), (o, ours)),
                 (None, None) => {}
             }
         }
     }
 
-    fn field(&mut self, path: &str, u: &Facts, o: &Facts) {
+    /// One field on both sides (with the tree it is in, to count what is below it).
+    fn field(&mut self, path: &str, (u, up): (&Facts, &Tree), (o, ours): (&Facts, &Tree)) {
         let formats_differ = matches!((&u.format, &o.format), (Some(a), Some(b)) if a != b);
         if u.ty != o.ty || formats_differ {
+            // what is below is not compared then: its count says how much goes with the type
+            let text = |f: &Facts, tree: &Tree| match below(path, tree) {
+                0 => f.type_text(),
+                1 => format!("{} (1 field below)", f.type_text()),
+                n => format!("{} ({n} fields below)", f.type_text()),
+            };
             self.push(
                 Kind::Differs,
                 path,
                 Some("type"),
-                Some(u.type_text()),
-                Some(o.type_text()),
+                Some(text(u, up)),
+                Some(text(o, ours)),
             );
             self.note(&u.quirks);
         }

@@ -677,3 +677,41 @@ fn unreadable_documents_are_refused_with_file_and_place() {
         "x.json: the document is not a mapping (an OpenAPI or Swagger object)"
     );
 }
+
+#[test]
+fn a_field_of_another_type_is_one_line_with_the_count_of_what_is_below_it() {
+    // upstream writes `type: string` beside `schema: {$ref}` (the escrow operations): the object
+    let params = "        - {name: sender, in: formData, type: string, required: true, schema: {$ref: '#/definitions/Sender'}}\n";
+    let up = upstream(
+        &format!(
+            "  /escrows/logis/{{imp_uid}}:\n{}",
+            up_op("post", "escrow_logis_save", params)
+        ),
+        "  Sender:\n    properties:\n      name: {type: string}\n      tel: {type: string}\n",
+    );
+    let our = ours(
+        &format!(
+            "  /escrows/logis/{{imp_uid}}:\n{}",
+            our_op(
+                "post",
+                "escrow_logis_save",
+                Some(("application/json", "Escrow"))
+            )
+        ),
+        &format!(
+            "{ENVELOPE}    Escrow:\n      type: object\n      required: [sender]\n      properties:\n        \
+             sender: {{type: string}}\n"
+        ),
+    );
+    let r = report(&up, &our, &AllowList::default());
+    assert_eq!(r.differences.len(), 1);
+    let d = &r.differences[0].difference;
+    assert_eq!(
+        (d.upstream.as_deref(), d.ours.as_deref(), d.note.as_deref()),
+        (
+            Some("object (2 fields below)"),
+            Some("string"),
+            Some("upstream: a parameter with type: string beside a schema, read as the schema")
+        )
+    );
+}
