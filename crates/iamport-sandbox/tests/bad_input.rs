@@ -286,6 +286,41 @@ async fn every_bad_request_gets_the_envelope_with_the_right_status() {
         )
         .raw_body(vec![b' '; 1 << 20])
         .header("content-type", "application/json"),
+        // what the spec refuses beyond the Rust types: null for an optional, non-nullable field,
+        // a number out of its declared range, a malformed Tier header
+        case(
+            "prepare with currency: null",
+            post.clone(),
+            "/payments/prepare",
+            400,
+        )
+        .header("authorization", format!("Bearer {valid}"))
+        .json(r#"{"merchant_uid":"order_1","amount":1000,"currency":null}"#),
+        case(
+            "prepare with a currency",
+            post.clone(),
+            "/payments/prepare",
+            200,
+        )
+        .header("authorization", format!("Bearer {valid}"))
+        .json(r#"{"merchant_uid":"order_1","amount":1000,"currency":"KRW"}"#),
+        case(
+            "limit above its maximum",
+            get.clone(),
+            "/payments/status/paid?limit=1001",
+            400,
+        )
+        .header("authorization", format!("Bearer {valid}")),
+        case(
+            "limit at its maximum",
+            get.clone(),
+            "/payments/status/paid?limit=1000",
+            200,
+        )
+        .header("authorization", format!("Bearer {valid}")),
+        case("Tier with spaces", get.clone(), "/banks", 400)
+            .header("authorization", format!("Bearer {valid}"))
+            .header("tier", "A B"),
         // routes
         case("unknown path", get.clone(), "/no-such-path", 404),
         case("root", get.clone(), "/", 404),

@@ -443,3 +443,39 @@ pub fn document_optional_bodies(
         }
     }
 }
+
+/// Decodes a property the spec makes optional but not nullable: absent is `None` (the field's
+/// `#[serde(default)]`), a value is `Some`, and an explicit `null` is refused.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// Refuses a number parameter outside the spec's `minimum`/`maximum` (inclusive).
+pub fn check_bounds<T: ToString>(
+    name: &str,
+    value: Option<&T>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+) -> Result<(), Rejection> {
+    let Some(number) = value.and_then(|v| v.to_string().parse::<f64>().ok()) else {
+        return Ok(());
+    };
+    let below = minimum.is_some_and(|m| number < m);
+    let above = maximum.is_some_and(|m| number > m);
+    if below || above {
+        let range = match (minimum, maximum) {
+            (Some(lo), Some(hi)) => format!("{lo} ~ {hi}"),
+            (Some(lo), None) => format!("≥ {lo}"),
+            (None, Some(hi)) => format!("≤ {hi}"),
+            (None, None) => String::new(),
+        };
+        return Err(Rejection::bad_request(format!(
+            "파라미터 `{name}`가 허용 범위({range})를 벗어났습니다: {number} (parameter `{name}` out of range)"
+        )));
+    }
+    Ok(())
+}

@@ -79,7 +79,7 @@ pub fn parameter_default(schema: Option<&Schema>) -> Option<serde_json::Value> {
     schema.and_then(|s| s.schema_data.default.clone())
 }
 
-fn wire_name(field: &syn::Field) -> String {
+pub fn wire_name(field: &syn::Field) -> String {
     for attr in &field.attrs {
         if !attr.path().is_ident("serde") {
             continue;

@@ -180,14 +180,17 @@ pub mod types {
     )]
     pub struct Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub details: ::std::option::Option<Details>,
         pub id: ::std::string::String,
         pub kind: Kind,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub label: ::std::option::Option<Label>,
         pub name: ::std::string::String,
         pub price: f64,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub stock: ::std::option::Option<i32>,
         pub tags: ::std::vec::Vec<::std::string::String>,
     }
@@ -255,11 +258,13 @@ pub mod types {
             rename = "async",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub async_: ::std::option::Option<bool>,
         #[serde(
             rename = "match",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub match_: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
@@ -424,9 +429,11 @@ pub mod types {
     )]
     pub struct NewItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub details: ::std::option::Option<Details>,
         pub kind: Kind,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub label: ::std::option::Option<Label>,
         #[schema(inline)]
         pub name: NewItemName,
@@ -572,6 +579,7 @@ pub mod types {
     )]
     pub struct TagForm {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::envelope::present")]
         pub note: ::std::option::Option<::std::string::String>,
         pub tag: ::std::string::String,
     }
@@ -2916,6 +2924,14 @@ async fn list_items<A: IamportApi>(
         Ok(value) => value,
         Err(rejection) => return rejection.into_response(),
     };
+    if let Err(rejection) = crate::envelope::check_bounds(
+        "limit",
+        limit.as_ref(),
+        Some(1f64),
+        Some(100f64),
+    ) {
+        return rejection.into_response();
+    }
     let offset: Option<i64> = match crate::envelope::optional_parameter(
         &query,
         "offset",

@@ -79,11 +79,24 @@ pub fn handler(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
         } else {
             quote!(Option<#ty>)
         };
+        let bounds = bounds(p.schema.as_ref()).map(|(min, max)| {
+            let value = if p.required {
+                quote!(Some(&#field))
+            } else {
+                quote!(#field.as_ref())
+            };
+            quote! {
+                if let Err(rejection) = crate::envelope::check_bounds(#name, #value, #min, #max) {
+                    return rejection.into_response();
+                }
+            }
+        });
         quote! {
             let #field: #ty = match #call {
                 Ok(value) => value,
                 Err(rejection) => return rejection.into_response(),
             };
+            #bounds
         }
     });
     let extract_body = op.body.as_ref().map(|b| {
@@ -139,4 +152,25 @@ pub fn handler(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
             api.#name(context, input).await.into_response()
         }
     })
+}
+
+/// A number parameter's `minimum`/`maximum`, as `Option<f64>` literals, when it has either (the
+/// decoded types enforce only what their Rust type says).
+fn bounds(schema: Option<&openapiv3::Schema>) -> Option<(TokenStream, TokenStream)> {
+    use openapiv3::{SchemaKind, Type};
+    let (min, max) = match &schema?.schema_kind {
+        SchemaKind::Type(Type::Integer(i)) => {
+            (i.minimum.map(|v| v as f64), i.maximum.map(|v| v as f64))
+        }
+        SchemaKind::Type(Type::Number(n)) => (n.minimum, n.maximum),
+        _ => return None,
+    };
+    if min.is_none() && max.is_none() {
+        return None;
+    }
+    let lit = |v: Option<f64>| match v {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    };
+    Some((lit(min), lit(max)))
 }

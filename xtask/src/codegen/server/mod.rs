@@ -20,6 +20,7 @@
 mod doc;
 mod handler;
 mod responses;
+mod strict;
 
 use std::collections::BTreeMap;
 
@@ -356,6 +357,7 @@ fn document_unit_fields(
     let mut file: syn::File = syn::parse2(types).context("typify's types did not parse")?;
     super::newtypes::patch_items(&mut file.items, true);
     super::defaults::patch_items(api, &mut file.items, true);
+    strict::patch_items(api, &mut file.items);
     inline_unnamed_types(api, &mut file.items);
     let mut visitor = UnitFields(false);
     visitor.visit_file_mut(&mut file);
