@@ -51,9 +51,12 @@ mod auth;
 mod client;
 mod clock;
 mod error;
+pub mod paging;
 mod runtime;
 mod token;
 mod transport;
+pub mod verify;
+pub mod webhook;
 
 pub use auth::{AccessToken, RequestAuth};
 pub use client::{IamportClient, IamportClientBuilder};
@@ -62,8 +65,11 @@ pub use error::Error;
 #[doc(hidden)]
 pub use generated_client::__contract;
 pub use generated_client::{requests, types};
+pub use paging::{Page, Pages, pages};
 pub(crate) use runtime::TokenGrant;
 pub use transport::RetryPolicy;
+pub use verify::VerifyError;
+pub use webhook::{Webhook, WebhookError};
 
 /// The generated (progenitor) client: one builder per operation, returning the raw envelope in a
 /// [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].
