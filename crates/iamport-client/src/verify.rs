@@ -111,16 +111,14 @@ impl fmt::Display for Amount {
 fn whole(value: f64) -> Option<i64> {
     // 2^63 is exact as an f64; every whole f64 in [-2^63, 2^63) converts exactly.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    #[allow(clippy::cast_possible_truncation)]
     (value.is_finite() && value.fract() == 0.0 && (-LIMIT..LIMIT).contains(&value))
-        .then(|| value as i64)
+        .then_some(value as i64)
 }
 
 /// Whether two amounts are the same: as integers when both are whole, else exactly.
 fn same_amount(expected: f64, actual: f64) -> bool {
     match (whole(expected), whole(actual)) {
         (Some(expected), Some(actual)) => expected == actual,
-        #[allow(clippy::float_cmp)]
         _ => expected == actual,
     }
 }
@@ -129,7 +127,8 @@ const PAID: &str = "paid";
 
 impl IamportClient {
     /// Looks the payment up by `imp_uid` and checks that it is `paid` and for `expected_amount`
-    /// (compared as whole won when both amounts are whole, else exactly). Do this after the
+    /// (compared as whole won when both amounts are whole, else exactly; `expected_amount` is any
+    /// `Into<f64>`, such as `u32`, `i32` or `f64`: an `i64` needs `as f64`). Do this after the
     /// checkout, before you ship: the amount the buyer's browser reports can be forged.
     ///
     /// Returns the looked-up payment, or a [`VerifyError`] saying which check failed and the
