@@ -13,6 +13,9 @@ use crate::RawClient;
 use crate::error::ResponseMeta;
 use crate::transport::{self, Rejection, TransportConfig};
 
+/// The sub-merchant header (`Tier: <code>`); header names are case-insensitive.
+const TIER: reqwest::header::HeaderName = reqwest::header::HeaderName::from_static("tier");
+
 /// A secret string (API secret, access token) that never shows in `Debug`.
 #[derive(Clone)]
 pub(crate) struct Secret(Arc<str>);
@@ -204,6 +207,14 @@ impl ClientHooks<RequestAuth> for RawClient {
             // Keeps the token out of HTTP/2 header compression tables and out of `HeaderMap`'s Debug.
             value.set_sensitive(true);
             request.headers_mut().insert(name, value);
+            // The client's default sub-merchant (`Tier`), on the calls that carry a token (every
+            // operation but `getToken`), unless the call set its own.
+            if let Some(tier) = &self.inner.config.tier {
+                request
+                    .headers_mut()
+                    .entry(TIER)
+                    .or_insert_with(|| tier.clone());
+            }
         }
         Ok(())
     }

@@ -35,6 +35,9 @@ struct Inner {
 impl IamportClient {
     /// The production API.
     pub const DEFAULT_BASE_URL: &'static str = "https://api.iamport.kr";
+    /// The production API at fixed IP addresses, for servers behind a firewall that only lets
+    /// listed addresses out; see [`IamportClientBuilder::static_base_url`].
+    pub const STATIC_BASE_URL: &'static str = "https://static-api.iamport.kr";
     /// Whole-request timeout (connect, send, read the full body) of the default HTTP client.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
     /// Connect timeout of the default HTTP client.
@@ -64,6 +67,7 @@ impl IamportClient {
             http: None,
             clock: Arc::new(SystemClock),
             transport: TransportConfig::default(),
+            tier: None,
         }
     }
 
@@ -186,6 +190,7 @@ impl fmt::Debug for IamportClient {
                 &self.inner.transport.max_response_bytes,
             )
             .field("retry", &self.inner.transport.retry)
+            .field("tier", &self.inner.transport.tier)
             .field("clock", self.inner.tokens.clock())
             .finish_non_exhaustive()
     }
@@ -201,6 +206,7 @@ pub struct IamportClientBuilder {
     http: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     transport: TransportConfig,
+    tier: Option<String>,
 }
 
 impl IamportClientBuilder {
@@ -208,6 +214,21 @@ impl IamportClientBuilder {
     /// optionally with a path prefix (e.g. behind a proxy).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
+        self
+    }
+
+    /// Send requests to [`IamportClient::STATIC_BASE_URL`], the API at fixed IP addresses (for
+    /// an outbound firewall that only lets listed addresses out). Same as
+    /// `.base_url(IamportClient::STATIC_BASE_URL)`.
+    pub fn static_base_url(self) -> Self {
+        self.base_url(IamportClient::STATIC_BASE_URL)
+    }
+
+    /// Call as this sub-merchant: send `Tier: <tier_code>` on every request (`getToken` aside, which
+    /// needs none) unless the call sets its own with its `.tier(..)` setter. The code is 1 to 16
+    /// characters of `A-Z a-z 0-9 _ -`; another value is refused by [`build`](Self::build).
+    pub fn tier(mut self, tier_code: impl Into<String>) -> Self {
+        self.tier = Some(tier_code.into());
         self
     }
 
@@ -258,7 +279,7 @@ impl IamportClientBuilder {
     }
 
     /// Checks the configuration and builds the client. No request is sent.
-    pub fn build(self) -> Result<IamportClient, Error> {
+    pub fn build(mut self) -> Result<IamportClient, Error> {
         let config = |reason: String| Error::Config {
             reason,
             source: None,
@@ -267,6 +288,9 @@ impl IamportClientBuilder {
             return Err(config("imp_key and imp_secret must not be empty".into()));
         }
         let base_url = normalize_base_url(&self.base_url).map_err(config)?;
+        if let Some(tier) = &self.tier {
+            self.transport.tier = Some(tier_header(tier).map_err(config)?);
+        }
         let http = match self.http {
             Some(_) if self.timeout.is_some() || self.connect_timeout.is_some() => {
                 return Err(config(
@@ -317,6 +341,7 @@ impl fmt::Debug for IamportClientBuilder {
             .field("http", &self.http)
             .field("clock", &self.clock)
             .field("transport", &self.transport)
+            .field("tier", &self.tier)
             .finish()
     }
 }
@@ -334,6 +359,20 @@ fn normalize_base_url(base_url: &str) -> Result<String, String> {
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A sub-merchant code as the `Tier` header: the spec's `^[0-9A-Za-z_-]+$`, 1 to 16 characters.
+fn tier_header(tier: &str) -> Result<reqwest::header::HeaderValue, String> {
+    let valid = (1..=16).contains(&tier.len())
+        && tier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        return Err(format!(
+            "tier {tier:?} must be 1 to 16 characters of A-Z, a-z, 0-9, _ and -"
+        ));
+    }
+    reqwest::header::HeaderValue::from_str(tier).map_err(|e| format!("tier {tier:?}: {e}"))
 }
 
 #[cfg(test)]
@@ -357,5 +396,14 @@ mod tests {
         assert!(normalize_base_url("api.iamport.kr").is_err());
         assert!(normalize_base_url("ftp://api.iamport.kr").is_err());
         assert!(normalize_base_url("https://api.iamport.kr/?x=1").is_err());
+    }
+
+    #[test]
+    fn tier_codes_are_checked() {
+        assert_eq!(tier_header("AB1").unwrap(), "AB1");
+        assert_eq!(tier_header("a_b-C9").unwrap(), "a_b-C9");
+        for bad in ["", "A B", "tier:x", "12345678901234567", "티어", "a\nb"] {
+            assert!(tier_header(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -158,6 +158,13 @@ pub enum Error {
     #[error("could not build the request: {0}")]
     InvalidRequest(String),
 
+    /// A page of a paged listing ([`crate::Pages`]) named as its next page one that does not come
+    /// after it: paging stopped there rather than loop.
+    #[error(
+        "page {page} of a paged listing names page {next} as the next one; paging stopped (the next page must come after it)"
+    )]
+    InvalidPage { page: i64, next: i64 },
+
     /// The client configuration was rejected by [`crate::IamportClientBuilder::build`].
     #[error("invalid iamport client configuration: {reason}")]
     Config {
@@ -178,7 +185,10 @@ impl Error {
             | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::InvalidPayload { status, .. } => *status,
             Error::Timeout(e) | Error::Connect(e) | Error::Transport(e) => e.status(),
-            Error::InvalidInput { .. } | Error::InvalidRequest(_) | Error::Config { .. } => None,
+            Error::InvalidInput { .. }
+            | Error::InvalidRequest(_)
+            | Error::InvalidPage { .. }
+            | Error::Config { .. } => None,
         }
     }
 

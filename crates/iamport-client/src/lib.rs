@@ -42,6 +42,34 @@
 //! the spec breaks no caller), and `.await` sends it. The generated low-level client (progenitor's)
 //! stays reachable as [`RawClient`] for the raw envelopes: [`IamportClient::raw`] (no token) and
 //! [`IamportClient::authorized_raw`] (with the cached token).
+//!
+//! # Helpers
+//!
+//! - Sub-merchants: [`IamportClientBuilder::tier`] sends `Tier: <code>` on every call (`getToken`
+//!   aside); a call's own `.tier(..)` wins.
+//! - Fixed IP addresses: [`IamportClientBuilder::static_base_url`] sends requests to
+//!   [`IamportClient::STATIC_BASE_URL`].
+//! - Paging: [`pages`] walks a paged listing as one [`Stream`](futures_core::Stream) of its items
+//!   ([`paging`]).
+//! - Verification: [`IamportClient::verify_payment`] after the checkout ([`verify`]), and
+//!   [`Webhook::parse`] with [`IamportClient::verify_webhook`] for notices ([`webhook`]).
+//!
+//! ```no_run
+//! use iamport_client::{Error, IamportClient};
+//!
+//! # async fn run() -> Result<(), Error> {
+//! let client = IamportClient::builder("imp_key", "imp_secret")
+//!     .static_base_url() // https://static-api.iamport.kr, for an outbound IP allow-list
+//!     .tier("AB1") // every call is for sub-merchant AB1...
+//!     .build()?;
+//! let payment = client
+//!     .get_payment_by_imp_uid("imp_448280090638")
+//!     .tier("XY9") // ...but this one, for XY9
+//!     .await?;
+//! # let _ = payment;
+//! # Ok(())
+//! # }
+//! ```
 
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, unused_imports)]
@@ -51,9 +79,12 @@ mod auth;
 mod client;
 mod clock;
 mod error;
+pub mod paging;
 mod runtime;
 mod token;
 mod transport;
+pub mod verify;
+pub mod webhook;
 
 pub use auth::{AccessToken, RequestAuth};
 pub use client::{IamportClient, IamportClientBuilder};
@@ -62,8 +93,11 @@ pub use error::Error;
 #[doc(hidden)]
 pub use generated_client::__contract;
 pub use generated_client::{requests, types};
+pub use paging::{Page, Pages, pages};
 pub(crate) use runtime::TokenGrant;
 pub use transport::RetryPolicy;
+pub use verify::VerifyError;
+pub use webhook::{Webhook, WebhookError};
 
 /// The generated (progenitor) client: one builder per operation, returning the raw envelope in a
 /// [`ResponseValue`](raw::ResponseValue). Its `inner` is a [`RequestAuth`].

@@ -24,6 +24,9 @@ pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 pub(crate) struct TransportConfig {
     pub(crate) max_response_bytes: u64,
     pub(crate) retry: Option<RetryPolicy>,
+    /// The `Tier` header sent on every request with a token unless the request sets its own
+    /// ([`IamportClientBuilder::tier`](crate::IamportClientBuilder::tier)).
+    pub(crate) tier: Option<reqwest::header::HeaderValue>,
 }
 
 impl Default for TransportConfig {
@@ -31,6 +34,7 @@ impl Default for TransportConfig {
         TransportConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: None,
+            tier: None,
         }
     }
 }

@@ -7,6 +7,7 @@ mod common;
 mod calls;
 mod errors;
 mod hardening;
+mod helpers;
 mod hostile;
 mod redaction;
 mod token;
