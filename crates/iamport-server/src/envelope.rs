@@ -267,8 +267,15 @@ async fn optional_json_body<T: DeserializeOwned>(body: Body) -> Result<Option<T>
     // Read here rather than with axum's `Bytes` extractor and `DefaultBodyLimit` layer: the limit then
     // costs nothing on the routes without a body.
     let bytes = read_body(body).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
         return Ok(None);
+    };
+    // serde's derived structs also read a JSON array, field by field: the spec's object is an object.
+    if *first == b'[' && expects_object::<T>() {
+        return Err(Rejection::bad_request(
+            "요청 본문이 올바르지 않습니다: JSON 객체가 필요합니다 (invalid JSON body: expected an object)"
+                .into(),
+        ));
     }
     serde_json::from_slice(&bytes).map(Some).map_err(|e| {
         Rejection::bad_request(format!(
@@ -478,4 +485,13 @@ pub fn check_bounds<T: ToString>(
         )));
     }
     Ok(())
+}
+
+/// Whether `T` is an object type (a struct) rather than a sequence: serde's derived structs also
+/// read a JSON array field by field. A sequence type reads `[]` and refuses `{}`; a struct does not.
+/// Asked only for a body that starts with `[`.
+fn expects_object<T: DeserializeOwned>() -> bool {
+    let sequence =
+        serde_json::from_str::<T>("[]").is_ok() && serde_json::from_str::<T>("{}").is_err();
+    !sequence
 }
