@@ -3,17 +3,20 @@
 //!
 //! * [`server`]: the generated server vs a hand-written axum handler (wrk);
 //! * [`client`]: `IamportClient` vs raw reqwest, with where the difference comes from;
-//! * [`codegen`]: generation time as the spec grows.
+//! * [`codegen`]: generation time as the spec grows;
+//! * [`compile`] (`--compile`, alone: it takes minutes): a user's cold `cargo build` with the client
+//!   vs with reqwest + serde.
 //!
 //! A measurement is one module with a [`Measurement`]: its name, the external tools it needs (each
 //! with the command that installs it: the bench never installs anything), and a function that gives
-//! its rows of the results table and its section. Another one (the sandbox vs Prism, the user's
-//! compile time) is one more module in [`MEASUREMENTS`]. The measured programs are in
+//! its rows of the results table and its section. Another one (the sandbox vs Prism) is one more
+//! module in [`MEASUREMENTS`]. The measured programs are in
 //! `crates/iamport-bench`, built here in release; nothing asserts a timing, targets are reported as
 //! met or missed.
 
 mod client;
 mod codegen;
+pub mod compile;
 mod process;
 mod server;
 
@@ -152,6 +155,10 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     let _ = writeln!(md, "- {}", first_line(Command::new("wrk").arg("-v")));
     md.push_str(RECIPES);
     let path = root.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    if let Some((rows, section)) = compile::kept(&old) {
+        md = compile::splice(&md, &rows, &section);
+    }
     std::fs::write(&path, md).with_context(|| format!("writing {}", path.display()))?;
     println!("{table}");
     eprintln!(
