@@ -43,7 +43,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     let fixtures = root.join(FIXTURES);
     check_same_reqwest(root, &fixtures)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let scratch = root.join("target/bench-compile");
+    let scratch = Scratch(root.join("target/bench-compile"));
     for name in [CLIENT, REQWEST] {
         // The workspace's versions; downloads are fetched here, not timed.
         std::fs::copy(
@@ -65,7 +65,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
             [REQWEST, CLIENT]
         };
         for name in order {
-            let build = cold_build(&cargo, &fixtures.join(name), &scratch.join(name))?;
+            let build = cold_build(&cargo, &fixtures.join(name), &scratch.0.join(name))?;
             eprintln!(
                 "bench: compile round {}: {name} {:.1} s wall, {:.1} s CPU",
                 round + 1,
@@ -80,7 +80,7 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
             .push(build);
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    drop(scratch);
     let (rows, mut section) = report(&client, &reqwest);
     let _ = writeln!(
         section,
@@ -104,6 +104,15 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     println!("{}", rows.join("\n"));
     eprintln!("bench: wrote {}", path.display());
     Ok(())
+}
+
+/// The builds' target directories (each removed after its build), removed however the run ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The fixtures are only a fair comparison with iamport-client's own reqwest: the same line.
