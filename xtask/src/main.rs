@@ -58,6 +58,11 @@ enum Command {
         /// The long run: more rounds, longer loads, more repetitions.
         #[arg(long)]
         full: bool,
+        /// Instead, the cold `cargo build` of a user's program with iamport-client against the same
+        /// program with reqwest + serde (2 rounds, 4 with --full; minutes each); updates only its
+        /// row and section of BENCHMARKS.md.
+        #[arg(long)]
+        compile: bool,
     },
 }
 
@@ -81,7 +86,8 @@ fn main() -> ExitCode {
                 ours,
             },
         ),
-        Command::Bench { full } => bench::run(&root, full),
+        Command::Bench { full, compile } if compile => bench::compile::run(&root, full),
+        Command::Bench { full, .. } => bench::run(&root, full),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
