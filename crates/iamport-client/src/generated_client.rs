@@ -10,14 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`again` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AgainRequest {
         ///결제 금액 (Payment amount)
@@ -65,8 +59,11 @@ pub mod types {
         pub extra: ::std::option::Option<SubscribePaymentExtra>,
         ///할부 이자를 가맹점이 부담하는 무이자 할부 여부(PG 계약 필요, 나이스 계열만 지원) (Merchant pays installment interest; needs PG contract; Nice only)
         #[serde(default)]
-        #[schemars(extend("default" = false))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = false)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub interest_free_by_merchant: bool,
         ///가맹점 주문번호. 스마트로 신모듈은 특수문자 불가 (Merchant order ID; no special characters for new Smartro)
         pub merchant_uid: AgainRequestMerchantUid,
@@ -89,8 +86,11 @@ pub mod types {
         pub tax_free: ::std::option::Option<f64>,
         ///카드 포인트 차감 승인 여부. PG 사전 협의 필요, 나이스 계열·스마트로만 지원 (Use card points at approval; needs PG agreement; Nice, Smartro only)
         #[serde(default)]
-        #[schemars(extend("default" = false))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = false)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub use_card_point: bool,
         ///더 이상 사용하지 않음(deprecated), tax_free 사용. 생략 시 10% 자동 계산 (Deprecated, use tax_free; auto 10% if omitted)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -384,9 +384,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum AgainRequestCashReceiptType {
         #[serde(rename = "person")]
@@ -398,7 +398,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AgainRequestCashReceiptType {
@@ -666,9 +666,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum AgainRequestProductType {
         #[serde(rename = "real")]
@@ -678,7 +678,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for AgainRequestProductType {
@@ -719,14 +719,8 @@ pub mod types {
         }
     }
     ///`AuthAnnotation`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AuthAnnotation {
         ///인증이 필요한 REST API요청에 사용할 access_token
@@ -742,14 +736,8 @@ pub mod types {
         }
     }
     ///access_token 발급 응답 (envelope)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AuthResponse {
         ///응답코드. 0이면 정상적인 조회, 0이 아닌 값이면 message를 확인해봐야 합니다
@@ -874,15 +862,8 @@ pub mod types {
         }
     }
     ///베네피아 포인트 조회 결과 (Benepia point balance result)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BenepiaPointAnnotation {
         ///베네피아 계정의 보유 포인트 (Benepia points currently held by the account)
@@ -895,14 +876,8 @@ pub mod types {
         }
     }
     ///베네피아 포인트 조회 응답 (Benepia point lookup response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BenepiaPointResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -919,14 +894,8 @@ pub mod types {
         }
     }
     ///일반 빌링키 또는 슈퍼 빌링키 (a billing key, or a super billing key of a channel group)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum BillingKey {
         CustomerAnnotation(CustomerAnnotation),
@@ -943,14 +912,8 @@ pub mod types {
         }
     }
     ///빌링키 응답: 일반 빌링키면 Customer, 슈퍼 빌링키(channel_group_id)면 SuperBillingKey (envelope: a billing key, or a super billing key when issued for a channel group)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BillingKeyResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -967,15 +930,8 @@ pub mod types {
         }
     }
     ///취소 요청의 부가정보 (extra information of a cancellation; Naver Pay needs `requester`)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CancelExtra {
         ///취소 요청자: customer(구매자) 또는 admin(가맹점 관리자) (who asks: the buyer or the merchant)
@@ -997,9 +953,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum CancelExtraRequester {
         #[serde(rename = "customer")]
@@ -1009,7 +965,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CancelExtraRequester {
@@ -1050,15 +1006,8 @@ pub mod types {
         }
     }
     ///`cancelPayment` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CancelPaymentRequest {
         ///취소할 금액(원). 생략하거나 0이면 전액 취소 (Amount to cancel in KRW; omitted or 0 = full cancellation)
@@ -1161,14 +1110,8 @@ pub mod types {
         }
     }
     ///본인인증 결과 정보 (identity-verification result)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CertificationAnnotation {
         ///인증된 생년월일, YYYY-MM-DD 형식(ISO 8601) (verified date of birth, YYYY-MM-DD)
@@ -1335,14 +1278,8 @@ pub mod types {
         }
     }
     ///본인인증 OTP 요청 결과 (verification OTP request result, holding the verification ID)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CertificationOtpAnnotation {
         ///포트원 본인인증 고유번호 (PortOne identity-verification ID)
@@ -1354,14 +1291,8 @@ pub mod types {
         }
     }
     ///본인인증 OTP 요청 응답 (verification OTP request response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CertificationOtpResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -1378,14 +1309,8 @@ pub mod types {
         }
     }
     ///본인인증 결과 응답 (verification result response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CertificationResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -1456,14 +1381,8 @@ pub mod types {
         }
     }
     ///`changeOrderStatus` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ChangeOrderStatusRequest {
         ///변경할 주문상태 코드: DELIVERY_START(배송 시작), PURCHASE_DECISION(구매 확정), CANCELED(취소) (New status: DELIVERY_START, PURCHASE_DECISION or CANCELED)
@@ -1484,9 +1403,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum ChangeOrderStatusRequestStatus {
         #[serde(rename = "DELIVERY_START")]
@@ -1498,7 +1417,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for ChangeOrderStatusRequestStatus {
@@ -1596,15 +1515,8 @@ pub mod types {
         }
     }
     ///`confirmOTP` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ConfirmOtpRequest {
         ///SMS로 받은 인증번호, KCP(신모듈) APP 방식은 생략 (Code received by SMS; omit for KCP new-module APP method)
@@ -1617,14 +1529,8 @@ pub mod types {
         }
     }
     ///`createVbank` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CreateVbankRequest {
         ///입금 예정 금액(원) (Amount to be deposited, KRW)
@@ -1659,8 +1565,11 @@ pub mod types {
         pub escrow_password: ::std::option::Option<::std::string::String>,
         ///고정식 무제한 가상계좌 여부. 헥토파이낸셜 고정식 무제한 발급 시 필수 (Fixed unlimited account flag; required for Hecto)
         #[serde(default)]
-        #[schemars(extend("default" = false))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = false)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub fixed_unlimited_vbank: bool,
         ///가맹점 주문번호. 이미 결제된 번호는 불가, 스마트로 신모듈은 특수문자 불가 (Order ID; must not be already paid; no special chars for new Smartro)
         pub merchant_uid: CreateVbankRequestMerchantUid,
@@ -2150,9 +2059,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum CreateVbankRequestProductType {
         #[serde(rename = "real")]
@@ -2162,7 +2071,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CreateVbankRequestProductType {
@@ -2313,14 +2222,8 @@ pub mod types {
         }
     }
     ///빌링키(저장된 결제수단) 정보 (billing key / stored payment method details)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CustomerAnnotation {
         ///카드사 코드, 금융결제원 표준코드 (card company code, KFTC standard code)
@@ -2989,14 +2892,8 @@ pub mod types {
         }
     }
     ///`customer_save` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CustomerSaveRequest {
         ///생년월일 6자리 또는 법인카드는 사업자번호 10자리; PG별 필수 여부 상이 (6-digit birth date or 10-digit business no.; PG-dependent)
@@ -3498,9 +3395,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum CustomerSchedulesScheduleStatus {
         #[serde(rename = "scheduled")]
@@ -3512,7 +3409,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for CustomerSchedulesScheduleStatus {
@@ -3664,14 +3561,8 @@ pub mod types {
         }
     }
     ///`editPreparePayment` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EditPreparePaymentRequest {
         ///새 결제 예정 금액 (New expected payment amount)
@@ -3744,14 +3635,8 @@ pub mod types {
         }
     }
     ///오류 응답 (envelope of every failure). `code` is non-zero, `response` is null or absent.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ErrorResponse {
         ///응답코드 (0이 아닌 값)
@@ -3768,14 +3653,8 @@ pub mod types {
         }
     }
     ///에스크로 배송정보 등록 결과 (registered escrow shipping information)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisAnnotation {
         ///배송정보 등록 시각, UNIX 타임스탬프(초) (time the shipping info was registered, UNIX timestamp in seconds)
@@ -3847,14 +3726,8 @@ pub mod types {
         }
     }
     ///`escrow_logis_edit` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisEditRequest {
         ///배송정보 객체(택배사 코드·송장번호 등), 하위 필드 모두 필수 (Shipping object, e.g. courier code and invoice no.; all sub-fields required)
@@ -3927,14 +3800,8 @@ pub mod types {
         }
     }
     ///에스크로 배송 정보: 택배사, 송장번호, 발송 시각 등 (escrow shipment info: courier, invoice no., shipped time, etc.)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisInfoAnnotation {
         ///발송지 주소; 키움페이(구 다우/페이조아) 필수 (ship-from address; required for Kiwoom Pay)
@@ -3956,14 +3823,8 @@ pub mod types {
         }
     }
     ///에스크로 배송 대상 상품 정보 (product item in an escrow shipment)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisProductsAnnotation {
         ///상품 1개당 가격; 웰컴페이먼츠 필수 (unit price of the product; required for Welcome Payments)
@@ -3991,15 +3852,8 @@ pub mod types {
         }
     }
     ///에스크로 배송의 수령인 정보 (escrow shipment recipient details)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisReceiverAnnotation {
         ///수령인 주소; KG이니시스 필수 (recipient address; required for KG Inicis)
@@ -4026,15 +3880,8 @@ pub mod types {
         }
     }
     ///구조화된 수령인 주소; 스마트로(신모듈)는 addr 대신 이 값 필수 (structured recipient address; Smartro new module requires it instead of addr)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisReceiverAnnotationFormedAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4048,14 +3895,8 @@ pub mod types {
         }
     }
     ///에스크로 배송정보 등록/수정 응답 (escrow shipping info response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -4126,14 +3967,8 @@ pub mod types {
         }
     }
     ///`escrow_logis_save` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisSaveRequest {
         ///배송정보 객체(택배사 코드·송장번호 등), 하위 필드 모두 필수 (Shipping object, e.g. courier code and invoice no.; all sub-fields required)
@@ -4145,8 +3980,11 @@ pub mod types {
         pub receiver: EscrowLogisReceiverAnnotation,
         ///구매확정 시 결제창에 입력한 이메일로 알림 발송 여부, 기본값 true (Email the buyer on purchase confirmation; default true)
         #[serde(default = "defaults::default_bool::<true>")]
-        #[schemars(extend("default" = true))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = true)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub send_email: bool,
         ///보내는 사람 정보 객체, 세부 필수 항목은 PG별 상이 (Sender object; required sub-fields vary by PG)
         pub sender: EscrowLogisSenderAnnotation,
@@ -4157,15 +3995,8 @@ pub mod types {
         }
     }
     ///에스크로 배송의 발송인 정보 (escrow shipment sender details)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisSenderAnnotation {
         ///발송인 주소; KG이니시스 필수 (sender address; required for KG Inicis)
@@ -4195,15 +4026,8 @@ pub mod types {
         }
     }
     ///구조화된 발송인 주소; 스마트로(신모듈)는 addr 대신 이 값 필수 (structured sender address; Smartro new module requires it instead of addr)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EscrowLogisSenderAnnotationFormedAddress {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4217,14 +4041,8 @@ pub mod types {
         }
     }
     ///포트원 외 거래에 대해 별도 발행한 현금영수증 정보 (cash receipt issued separately for a non-PortOne transaction)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ExternalReceiptAnnotation {
         ///현금영수증 발행 금액 (cash receipt amount)
@@ -4256,14 +4074,8 @@ pub mod types {
         }
     }
     ///별도 발행 현금영수증 응답 (external cash receipt response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ExternalReceiptResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -4280,14 +4092,8 @@ pub mod types {
         }
     }
     ///빌링키 발급에 실패한 채널의 정보 (channel where billing key issuance failed)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct FailedChannelAnnotation {
         ///빌링키 발급 실패 상세 메시지 (detailed failure message)
@@ -4481,9 +4287,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum FindSchedulesByCustomerScheduleStatus {
         #[serde(rename = "scheduled")]
@@ -4495,7 +4301,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for FindSchedulesByCustomerScheduleStatus {
@@ -4548,9 +4354,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum FindSchedulesByRangeScheduleStatus {
         #[serde(rename = "scheduled")]
@@ -4562,7 +4368,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for FindSchedulesByRangeScheduleStatus {
@@ -4671,9 +4477,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetAllPaymentsByMerchantUidPaymentStatus {
         #[serde(rename = "ready")]
@@ -4687,7 +4493,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetAllPaymentsByMerchantUidPaymentStatus {
@@ -4742,9 +4548,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetAllPaymentsByMerchantUidSorting {
         #[serde(rename = "-started")]
@@ -4762,7 +4568,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetAllPaymentsByMerchantUidSorting {
@@ -5045,9 +4851,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetPaymentByMerchantUidPaymentStatus {
         #[serde(rename = "ready")]
@@ -5061,7 +4867,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetPaymentByMerchantUidPaymentStatus {
@@ -5116,9 +4922,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetPaymentByMerchantUidSorting {
         #[serde(rename = "-started")]
@@ -5136,7 +4942,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetPaymentByMerchantUidSorting {
@@ -5256,9 +5062,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetPaymentsByStatusPaymentStatus {
         #[serde(rename = "all")]
@@ -5274,7 +5080,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetPaymentsByStatusPaymentStatus {
@@ -5331,9 +5137,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetPaymentsByStatusSorting {
         #[serde(rename = "-started")]
@@ -5351,7 +5157,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetPaymentsByStatusSorting {
@@ -5578,9 +5384,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum GetReviewsReviewType {
         #[serde(rename = "general")]
@@ -5590,7 +5396,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for GetReviewsReviewType {
@@ -5739,14 +5545,8 @@ pub mod types {
         }
     }
     ///API 키와 secret (API key and secret from the PortOne console)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct GetTokenRequest {
         ///REST API key (포트원 관리자콘솔 내 [결제 연동] > [식별코드・API Keys] > [V1 API])
@@ -5760,14 +5560,8 @@ pub mod types {
         }
     }
     ///`issueCvsPayment` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct IssueCvsPaymentRequest {
         ///결제 금액, 원 단위 (Payment amount, in KRW)
@@ -6261,14 +6055,8 @@ pub mod types {
         }
     }
     ///`issueExternalReceipt` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct IssueExternalReceiptRequest {
         ///현금영수증 발행 금액(원) (Receipt amount in KRW)
@@ -6310,8 +6098,11 @@ pub mod types {
             rename = "type",
             default = "defaults::issue_external_receipt_request_type"
         )]
-        #[schemars(extend("default" = "person"))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = "person")))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub type_: IssueExternalReceiptRequestType,
         ///부가세 직접 지정 금액. 부가세 지정이 허용된 가맹점만 사용 가능 (Explicit VAT amount; only for merchants allowed to set VAT)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6332,9 +6123,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueExternalReceiptRequestIdentifierType {
         #[serde(rename = "person")]
@@ -6348,7 +6139,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueExternalReceiptRequestIdentifierType {
@@ -6403,9 +6194,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueExternalReceiptRequestPayMethod {
         #[serde(rename = "trans")]
@@ -6415,7 +6206,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueExternalReceiptRequestPayMethod {
@@ -6466,9 +6257,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueExternalReceiptRequestProductType {
         #[serde(rename = "real")]
@@ -6478,7 +6269,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueExternalReceiptRequestProductType {
@@ -6529,9 +6320,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueExternalReceiptRequestType {
         #[serde(rename = "person")]
@@ -6541,7 +6332,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueExternalReceiptRequestType {
@@ -6642,14 +6433,8 @@ pub mod types {
         }
     }
     ///`issueReceipt` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct IssueReceiptRequest {
         ///구매자 이메일 (Buyer email)
@@ -6683,8 +6468,11 @@ pub mod types {
         pub tax_free: ::std::option::Option<i64>,
         ///발행 용도: person(소득공제용, 기본값) 또는 company(지출증빙용) (Receipt purpose: person = income deduction, default; company = expense proof)
         #[serde(rename = "type", default = "defaults::issue_receipt_request_type")]
-        #[schemars(extend("default" = "person"))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = "person")))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub type_: IssueReceiptRequestType,
         ///더 이상 사용하지 않음(deprecated), tax_free 사용. 생략 시 공급가액의 10% (Deprecated, use tax_free; default 10% of supply value)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6708,9 +6496,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueReceiptRequestIdentifierType {
         #[serde(rename = "person")]
@@ -6724,7 +6512,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueReceiptRequestIdentifierType {
@@ -6779,9 +6567,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueReceiptRequestProductType {
         #[serde(rename = "real")]
@@ -6791,7 +6579,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueReceiptRequestProductType {
@@ -6842,9 +6630,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum IssueReceiptRequestType {
         #[serde(rename = "person")]
@@ -6854,7 +6642,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for IssueReceiptRequestType {
@@ -6900,14 +6688,8 @@ pub mod types {
         }
     }
     ///KCP 퀵페이 구매자(회원) 정보 (KCP QuickPay buyer/member record)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct KcpQuickMemberAnnotation {
         ///회원 정보 등록 시각, UNIX 타임스탬프(초) (member info registration time, UNIX timestamp in seconds)
@@ -7095,14 +6877,8 @@ pub mod types {
         }
     }
     ///KCP 퀵페이 회원 정보 응답 (KCP QuickPay member response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct KcpQuickMemberResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -7404,15 +7180,8 @@ pub mod types {
         }
     }
     ///`modifyVbank` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ModifyVbankRequest {
         ///변경할 입금 금액(원) (New amount, KRW)
@@ -7428,14 +7197,8 @@ pub mod types {
         }
     }
     ///빌링키 복수 조회 응답, response는 배열 (multiple billing keys response; envelope: code, message, response array)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MultipleCustomersResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -7453,14 +7216,8 @@ pub mod types {
         }
     }
     ///결제 건 복수 조회 응답, response는 배열 (multiple payments response; envelope: code, message, response array)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MultiplePaymentsResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -7478,14 +7235,8 @@ pub mod types {
         }
     }
     ///PG 채널 설정 목록 응답, response는 배열 (PG settings list response; envelope: code, message, response array)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MultiplePgSettingResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -7503,14 +7254,8 @@ pub mod types {
         }
     }
     ///네이버페이 주소 정보 (Naver Pay address)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverAddress {
         ///기본 주소 (base address)
@@ -7590,15 +7335,8 @@ pub mod types {
         }
     }
     ///`naverApproveCancelProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverApproveCancelProductOrderRequest {
         ///환불 승인할 네이버페이 상품주문번호, 생략 시 imp_uid의 전체 상품주문 (Naver Pay product order ID(s) to approve; all if omitted)
@@ -7667,15 +7405,8 @@ pub mod types {
         }
     }
     ///`naverApproveReturnProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverApproveReturnProductOrderRequest {
         ///반품 승인 후 구매자에게 전달할 메모 (Note sent to the buyer after approval)
@@ -7746,14 +7477,8 @@ pub mod types {
         }
     }
     ///`naverCancelProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverCancelProductOrderRequest {
         ///환불할 네이버페이 상품주문번호, 생략 시 imp_uid의 전체 상품주문 (Naver Pay product order ID(s) to refund; all if omitted)
@@ -7761,8 +7486,14 @@ pub mod types {
         pub product_order_id: ::std::vec::Vec<::std::string::String>,
         ///환불 사유 코드(SOLD_OUT, DELAYED_DELIVERY, INTENT_CHANGED 등), 잘못된 값은 PRODUCT_UNSATISFIED (Refund reason code; invalid defaults to PRODUCT_UNSATISFIED)
         #[serde(default = "defaults::naver_cancel_product_order_request_reason")]
-        #[schemars(extend("default" = "PRODUCT_UNSATISFIED"))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(extend("default" = "PRODUCT_UNSATISFIED"))
+        )]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub reason: NaverCancelProductOrderRequestReason,
     }
     impl ::std::default::Default for NaverCancelProductOrderRequest {
@@ -7788,9 +7519,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverCancelProductOrderRequestReason {
         #[serde(rename = "SOLD_OUT")]
@@ -7810,7 +7541,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverCancelProductOrderRequestReason {
@@ -7867,14 +7598,8 @@ pub mod types {
         }
     }
     ///네이버페이 현금영수증 발급가능금액 상세정보 (KRW, whole won)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverCashAmountAnnotation {
         ///현금영수증 발급가능 총액 중 Npoint 에 의한 금액 (part paid with Npoint)
@@ -7894,14 +7619,8 @@ pub mod types {
         }
     }
     ///네이버페이 현금영수증 발급가능 금액 조회 응답 (envelope)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverCashAmountResponse {
         ///응답코드. 0이면 정상적인 조회, 0이 아닌 값이면 message를 확인해봐야 합니다
@@ -7973,15 +7692,8 @@ pub mod types {
         }
     }
     ///`naverCollectProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverCollectProductOrderRequest {
         ///수거 완료 처리할 네이버페이 상품주문번호, 생략 시 imp_uid의 전체 상품주문 (Naver Pay product order ID(s) to mark as collected; all if omitted)
@@ -8048,15 +7760,8 @@ pub mod types {
         }
     }
     ///`naverConfirmPayment` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverConfirmPaymentRequest {
         ///구매확정 요청 주체: admin(고객사 관리자, 기본값) 또는 customer(구매자) (Who confirms: admin (default) or customer)
@@ -8123,14 +7828,8 @@ pub mod types {
         }
     }
     ///네이버페이 주문자 정보 (Naver Pay orderer details)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverOrderer {
         ///주문자의 네이버 아이디(마스킹됨) (orderer's Naver ID, masked)
@@ -8201,15 +7900,8 @@ pub mod types {
         }
     }
     ///`naverPlaceProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverPlaceProductOrderRequest {
         ///발주 처리할 네이버페이 상품주문번호, 생략 시 imp_uid의 전체 상품주문 (Naver Pay product order ID(s) to place; all if omitted)
@@ -8222,14 +7914,8 @@ pub mod types {
         }
     }
     ///네이버페이 상품주문 정보 (Naver Pay product order)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverProductOrderAnnotation {
         ///클레임 처리 진행 상태 (processing status of the claim)
@@ -8280,14 +7966,8 @@ pub mod types {
         }
     }
     ///네이버페이 상품주문 목록 응답, response는 배열 (product order list response; envelope: code, message, response array)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverProductOrderArrayResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -8307,14 +7987,8 @@ pub mod types {
         }
     }
     ///네이버페이 상품주문 단건 응답 (single product order response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverProductOrderResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -8387,14 +8061,8 @@ pub mod types {
         }
     }
     ///`naverRejectReturnProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverRejectReturnProductOrderRequest {
         ///반품 거절 사유 등 구매자에게 전달할 메모 (Note sent to the buyer about the rejection)
@@ -8465,14 +8133,8 @@ pub mod types {
         }
     }
     ///`naverRequestReturnProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverRequestReturnProductOrderRequest {
         ///택배사 코드(예: CJGLS, HANJIN, EPOST), RETURN_DELIVERY 방식이면 필수 (Courier code; required when delivery_method is RETURN_DELIVERY)
@@ -8487,8 +8149,11 @@ pub mod types {
         pub product_order_id: ::std::vec::Vec<::std::string::String>,
         ///반품 사유 코드(INTENT_CHANGED, BROKEN, WRONG_DELIVERY 등), 잘못된 값은 INTENT_CHANGED (Return reason code; invalid defaults to INTENT_CHANGED)
         #[serde(default = "defaults::naver_request_return_product_order_request_reason")]
-        #[schemars(extend("default" = "INTENT_CHANGED"))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = "INTENT_CHANGED")))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub reason: NaverRequestReturnProductOrderRequestReason,
         ///송장번호, RETURN_DELIVERY 방식이면 필수 (Tracking number; required when delivery_method is RETURN_DELIVERY)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8509,9 +8174,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverRequestReturnProductOrderRequestDeliveryCompany {
         #[serde(rename = "CJGLS")]
@@ -8597,7 +8262,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverRequestReturnProductOrderRequestDeliveryCompany {
@@ -8725,9 +8390,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverRequestReturnProductOrderRequestDeliveryMethod {
         #[serde(rename = "RETURN_DESIGNATED")]
@@ -8739,7 +8404,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverRequestReturnProductOrderRequestDeliveryMethod {
@@ -8793,9 +8458,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverRequestReturnProductOrderRequestReason {
         #[serde(rename = "INTENT_CHANGED")]
@@ -8823,7 +8488,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverRequestReturnProductOrderRequestReason {
@@ -8944,15 +8609,8 @@ pub mod types {
         }
     }
     ///`naverResolveReturnProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverResolveReturnProductOrderRequest {
         ///반품 보류 해제할 네이버페이 상품주문번호, 생략 시 imp_uid의 전체 상품주문 (Naver Pay product order ID(s) to release; all if omitted)
@@ -8965,14 +8623,8 @@ pub mod types {
         }
     }
     ///네이버페이 구매평 (Naver Pay product review)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverReviewAnnotation {
         ///프리미엄 구매평 본문; 일반 구매평이면 없음 (premium review body; absent for regular reviews)
@@ -9007,14 +8659,8 @@ pub mod types {
         }
     }
     ///네이버페이 구매평 목록 응답 (Naver Pay reviews response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverReviewsResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -9088,14 +8734,8 @@ pub mod types {
         }
     }
     ///`naverShipExchangedProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverShipExchangedProductOrderRequest {
         ///택배사 코드(예: CJGLS, HANJIN, EPOST), DELIVERY 방식이면 필수 (Courier code, e.g. CJGLS; required when delivery_method is DELIVERY)
@@ -9127,9 +8767,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverShipExchangedProductOrderRequestDeliveryCompany {
         #[serde(rename = "CJGLS")]
@@ -9215,7 +8855,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverShipExchangedProductOrderRequestDeliveryCompany {
@@ -9343,9 +8983,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverShipExchangedProductOrderRequestDeliveryMethod {
         #[serde(rename = "DELIVERY")]
@@ -9363,7 +9003,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverShipExchangedProductOrderRequestDeliveryMethod {
@@ -9468,14 +9108,8 @@ pub mod types {
         }
     }
     ///`naverShipProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverShipProductOrderRequest {
         ///택배사 코드(예: CJGLS, HANJIN, EPOST), DELIVERY 방식이면 필수 (Courier code, e.g. CJGLS; required when delivery_method is DELIVERY)
@@ -9509,9 +9143,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverShipProductOrderRequestDeliveryCompany {
         #[serde(rename = "CJGLS")]
@@ -9597,7 +9231,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverShipProductOrderRequestDeliveryCompany {
@@ -9724,9 +9358,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverShipProductOrderRequestDeliveryMethod {
         #[serde(rename = "DELIVERY")]
@@ -9744,7 +9378,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverShipProductOrderRequestDeliveryMethod {
@@ -9850,14 +9484,8 @@ pub mod types {
         }
     }
     ///`naverWithholdReturnProductOrder` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NaverWithholdReturnProductOrderRequest {
         ///청구할 기타 비용, 원 단위, 기본값 0 (Extra charge to bill, in KRW; default 0)
@@ -9872,8 +9500,11 @@ pub mod types {
         #[serde(
             default = "defaults::naver_withhold_return_product_order_request_reason"
         )]
-        #[schemars(extend("default" = "ETC"))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = "ETC")))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub reason: NaverWithholdReturnProductOrderRequestReason,
     }
     impl NaverWithholdReturnProductOrderRequest {
@@ -9891,9 +9522,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum NaverWithholdReturnProductOrderRequestReason {
         #[serde(rename = "RETURN_DELIVERYFEE")]
@@ -9909,7 +9540,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for NaverWithholdReturnProductOrderRequestReason {
@@ -9968,14 +9599,8 @@ pub mod types {
         }
     }
     ///`onetime` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct OnetimeRequest {
         ///결제 금액 (Payment amount)
@@ -10031,8 +9656,11 @@ pub mod types {
         pub expiry: ::std::string::String,
         ///할부 이자를 가맹점이 부담하는 무이자 할부 여부(PG 계약 필요, 나이스 계열만 지원) (Merchant pays installment interest; needs PG contract; Nice only)
         #[serde(default)]
-        #[schemars(extend("default" = false))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = false)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub interest_free_by_merchant: bool,
         ///가맹점 주문번호, 결제 요청마다 고유해야 함 (Merchant order ID; must be unique per payment request)
         pub merchant_uid: OnetimeRequestMerchantUid,
@@ -10065,8 +9693,11 @@ pub mod types {
         pub tax_free: ::std::option::Option<f64>,
         ///카드 포인트를 차감하여 승인할지 여부. PG 사전 협의 필요, (신)나이스페이만 지원 (Use card points at approval; needs PG agreement; new Nice only)
         #[serde(default)]
-        #[schemars(extend("default" = false))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = false)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub use_card_point: bool,
         ///더 이상 사용하지 않음(deprecated), tax_free 사용. 생략 시 10% 자동 계산 (Deprecated, use tax_free; auto 10% if omitted)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10631,9 +10262,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum OnetimeRequestProductType {
         #[serde(rename = "real")]
@@ -10643,7 +10274,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for OnetimeRequestProductType {
@@ -10684,14 +10315,8 @@ pub mod types {
         }
     }
     ///페이지 단위 결제 목록 (paginated list of payments)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PagedPaymentAnnotation {
         ///결제 상세 정보 목록, 최대 20건 (list of payments, up to 20 per page)
@@ -10764,14 +10389,8 @@ pub mod types {
         }
     }
     ///하위 상점 매출전표 응답 (partner receipt response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PartnerReceiptResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -10788,15 +10407,8 @@ pub mod types {
         }
     }
     ///하위 상점 매출전표 등록 결과 (sub-merchant receipt registration result)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PartnerReceiptResultAnnotation {
         ///매출전표 확인 URL (URL to view the sales slip)
@@ -10809,14 +10421,8 @@ pub mod types {
         }
     }
     ///하위 상점(파트너)별 거래 금액 정보 (per sub-merchant transaction amounts for partner receipts)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PartnerReceiptsAnnotation {
         ///하위 상점 거래 금액 (sub-merchant transaction amount)
@@ -10838,14 +10444,8 @@ pub mod types {
         }
     }
     ///`partner` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PartnerRequest {
         ///하위 상점 배열: 필수 business_registration_number, company_name, amount; 선택 tax_free(기본 0), vat_amount(기본 amount/11) (Sub-merchant array)
@@ -10857,14 +10457,8 @@ pub mod types {
         }
     }
     ///`payBenepiaPoint` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PayBenepiaPointRequest {
         ///결제 요청 금액, 원 단위 (Amount to charge, in KRW)
@@ -11299,14 +10893,8 @@ pub mod types {
         }
     }
     ///`payWithMoney` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PayWithMoneyRequest {
         ///결제 금액, 원 단위 (Payment amount, in KRW)
@@ -11314,8 +10902,11 @@ pub mod types {
         ///선불머니 결제에 사용할 채널의 채널키 (Channel key of the channel used for the payment)
         pub channel_key: ::std::string::String,
         ///KCP 퀵페이·선불머니 서비스 사용자 아이디 (User ID of the KCP Quick Pay / prepaid money service)
-        #[schemars(extend("default" = "member_id"))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = "member_id")))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub member_id: PayWithMoneyRequestMemberId,
         ///결제할 거래의 고객사 주문번호 (Merchant order ID of the payment)
         pub merchant_uid: PayWithMoneyRequestMerchantUid,
@@ -11499,14 +11090,8 @@ pub mod types {
         }
     }
     ///페이코 주문 상태 변경 결과 (PAYCO order status update result)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaycoStatusAnnotation {
         ///변경된 페이코 주문 상태: DELIVERY_START, PURCHASE_DECISION, CANCELED (updated PAYCO order status)
@@ -11518,14 +11103,8 @@ pub mod types {
         }
     }
     ///페이코 주문 상태 변경 응답 (PAYCO status update response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaycoStatusResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -11542,14 +11121,8 @@ pub mod types {
         }
     }
     ///결제 건 상세 정보 (payment details)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentAnnotation {
         ///결제(주문) 금액, currency 통화 기준 (payment amount, in the payment's currency)
@@ -12479,15 +12052,8 @@ pub mod types {
         }
     }
     ///적용된 프로모션 ID와 할인 금액 (applied promotion ID and discounted amount)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentAnnotationPromotion {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -12555,14 +12121,8 @@ pub mod types {
         }
     }
     ///금액 구성 내역: 면세, 과세 공급가액, 부가세, 봉사료 (amount breakdown: tax-free, taxable supply, VAT, service charge)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentBalanceAnnotation {
         ///봉사료; 환불 시 차감 반영된 최종값 (service charge; net of refunds)
@@ -12580,14 +12140,8 @@ pub mod types {
         }
     }
     ///결제 금액 상세 변경 이력 항목 (one entry in the payment balance history)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentBalanceHistoriesAnnotation {
         ///현금영수증 발급 금액 상세 (breakdown of the amount covered by cash receipts)
@@ -12608,14 +12162,8 @@ pub mod types {
         }
     }
     ///결제 금액 상세 조회 응답 (payment balance response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentBalanceResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -12632,14 +12180,8 @@ pub mod types {
         }
     }
     ///결제 금액 상세(결제수단별·현금영수증·할인) 및 이력 (payment amount breakdown by method, cash receipt, discount, with history)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentBalanceResponseAnnotation {
         ///최초 총 결제 금액 (original total payment amount)
@@ -12664,14 +12206,8 @@ pub mod types {
         }
     }
     ///결제 취소(부분취소 포함) 이력 항목 (one full or partial cancellation record)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentCancelAnnotation {
         ///이번 취소 금액 (amount cancelled in this entry)
@@ -12694,14 +12230,8 @@ pub mod types {
         }
     }
     ///페이지 단위 결제 목록 응답 (paginated payment list response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentListResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -12718,15 +12248,8 @@ pub mod types {
         }
     }
     ///결제 예정 금액 사전 등록 정보 (pre-registered expected payment amount for an order)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentPrepareAnnotation {
         ///사전 등록한 결제 예정 금액 (expected payment amount registered in advance)
@@ -12745,14 +12268,8 @@ pub mod types {
         }
     }
     ///결제 예정 금액 사전 등록/조회 응답 (payment prepare response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentPrepareResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -12769,14 +12286,8 @@ pub mod types {
         }
     }
     ///결제 건 단건 응답 (single payment response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -12793,15 +12304,8 @@ pub mod types {
         }
     }
     ///페이먼트월 배송정보 등록 응답 (Paymentwall delivery registration response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentwallDeliveryAnnotation {
         ///응답 코드; 0이면 성공, 그 외는 message 확인 (response code; 0 = success, otherwise see message)
@@ -12820,15 +12324,8 @@ pub mod types {
         }
     }
     ///페이먼트월 배송 등록 결과 상세 (Paymentwall delivery result details)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentwallDeliveryDetailAnnotation {
         ///오류 메시지 (error message)
@@ -12847,14 +12344,8 @@ pub mod types {
         }
     }
     ///`paymentwall_delivery` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PaymentwallDeliveryRequest {
         ///운송장 번호, physical 주문이면 필수 (Tracking number; required for physical orders)
@@ -13280,9 +12771,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum PaymentwallDeliveryRequestRefundable {
         #[serde(rename = "yes")]
@@ -13292,7 +12783,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for PaymentwallDeliveryRequestRefundable {
@@ -13864,9 +13355,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum PaymentwallDeliveryRequestStatus {
         #[serde(rename = "order_placed")]
@@ -13880,7 +13371,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for PaymentwallDeliveryRequestStatus {
@@ -13935,9 +13426,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum PaymentwallDeliveryRequestType {
         #[serde(rename = "physical")]
@@ -13947,7 +13438,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for PaymentwallDeliveryRequestType {
@@ -13989,14 +13480,8 @@ pub mod types {
         }
     }
     ///관리자 콘솔에 등록된 PG 채널 설정 (PG channel setting registered in the admin console)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PgSettingAnnotation {
         ///채널 추가 시 포트원이 자동 생성한 채널 키 (channel key generated by PortOne when the channel was added)
@@ -14130,14 +13615,8 @@ pub mod types {
         }
     }
     ///`preparePayment` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PreparePaymentRequest {
         ///결제 예정 금액 (Expected payment amount)
@@ -14210,14 +13689,8 @@ pub mod types {
         }
     }
     ///`queryBenepiaPoint` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct QueryBenepiaPointRequest {
         ///사용자의 베네피아 계정 비밀번호 (User's Benepia account password)
@@ -14295,14 +13768,8 @@ pub mod types {
         }
     }
     ///포트원 결제 건의 현금영수증 정보 (cash receipt for a PortOne payment)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ReceiptAnnotation {
         ///현금영수증 발행 금액 (cash receipt amount)
@@ -14334,14 +13801,8 @@ pub mod types {
         }
     }
     ///현금영수증 발행/조회 응답 (cash receipt response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ReceiptResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -14358,14 +13819,8 @@ pub mod types {
         }
     }
     ///`requestOTP` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RequestOtpRequest {
         ///대상자 생년월일 6자리 YYMMDD, 기호는 자동 제거 (Date of birth, 6 digits YYMMDD; symbols are stripped)
@@ -14384,8 +13839,11 @@ pub mod types {
         pub gender_digit: ::std::string::String,
         ///알뜰폰(MVNO) 사용 여부 (Whether the subject uses an MVNO phone plan)
         #[serde(default)]
-        #[schemars(extend("default" = false))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = false)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub is_mvno: bool,
         ///본인인증 요청을 식별할 고객사 주문번호 (Merchant ID identifying this verification request)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -14418,9 +13876,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum RequestOtpRequestCarrier {
         #[serde(rename = "SKT")]
@@ -14432,7 +13890,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RequestOtpRequestCarrier {
@@ -14484,9 +13942,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum RequestOtpRequestVerificationMethod {
         #[serde(rename = "SMS")]
@@ -14496,7 +13954,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for RequestOtpRequestVerificationMethod {
@@ -14592,14 +14050,8 @@ pub mod types {
         }
     }
     ///`rescheduleByMid` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RescheduleByMidRequest {
         ///다시 결제를 시도할 시각, UNIX timestamp(초) (Time to run the payment again, UNIX timestamp in seconds)
@@ -14611,14 +14063,8 @@ pub mod types {
         }
     }
     ///결과 데이터가 없는 응답 (envelope without a payload: `response` is null)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ResponseAnnotation {
         ///응답코드: 0이면 성공 (0 = success)
@@ -14911,14 +14357,8 @@ pub mod types {
         }
     }
     ///결제 예약 요청 항목 (one scheduled payment entry in a schedule request)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ScheduleAnnotation {
         ///결제 금액 (payment amount)
@@ -15268,15 +14708,8 @@ pub mod types {
         }
     }
     ///예약 결제 요청용 추가 정보 (additional parameters for the scheduled payment)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ScheduleAnnotationExtra {
         #[serde(
@@ -15345,14 +14778,8 @@ pub mod types {
         }
     }
     ///`schedule` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ScheduleRequest {
         ///생년월일 6자리(YYMMDD), 법인카드는 사업자번호 10자리 (Birth date YYMMDD, or 10-digit business number for corporate cards)
@@ -15498,14 +14925,8 @@ pub mod types {
         }
     }
     ///결제 예약 목록 응답 (scheduled payments response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ScheduleResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -15523,15 +14944,8 @@ pub mod types {
         }
     }
     ///결제 예약 건 정보와 실행 결과 (scheduled payment record and its outcome)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ScheduleResultAnnotation {
         ///결제 금액 (payment amount)
@@ -16164,14 +15578,8 @@ pub mod types {
         }
     }
     ///결제 예약 단건 응답 (single scheduled payment response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct SingleScheduleResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -16188,14 +15596,8 @@ pub mod types {
         }
     }
     ///금융기관(은행·카드사) 표준코드와 이름 (financial institution standard code and name)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct StandardCodeAnnotation {
         ///기관 코드, 금융결제원 표준코드 (institution code, KFTC standard code)
@@ -16209,14 +15611,8 @@ pub mod types {
         }
     }
     ///표준코드 목록 조회 응답, response는 배열 (standard code list response; envelope: code, message, response array)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct StandardCodeListResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -16234,14 +15630,8 @@ pub mod types {
         }
     }
     ///표준코드 단건 조회 응답 (single standard code response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct StandardCodeResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -16258,15 +15648,8 @@ pub mod types {
         }
     }
     ///비인증/정기 결제 요청의 추가 파라미터 (extra parameters for billing-key payment requests)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct SubscribePaymentExtra {
         ///이용 완료일, YYYYMMDD; 네이버페이 전용 (service completion date, YYYYMMDD; Naver Pay only)
@@ -16282,14 +15665,8 @@ pub mod types {
         }
     }
     ///빌링키 발급에 성공한 채널의 정보 (channel where billing key issuance succeeded)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct SucceededChannelAnnotation {
         ///카드사 코드, 금융결제원 표준코드 (card company code, KFTC standard code)
@@ -16443,14 +15820,8 @@ pub mod types {
         }
     }
     ///여러 채널에 발급된 슈퍼 빌링키 정보 (super billing key issued across multiple channels)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct SuperBillingKeyAnnotation {
         ///스마트 라우팅 그룹 ID; 그룹 내 활성 채널 전체에 빌링키 발급 요청 (smart routing group ID; keys are requested on all active channels in it)
@@ -16895,14 +16266,8 @@ pub mod types {
         }
     }
     ///하위 상점(Tier) 정보 (sub-merchant tier)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TierAnnotation {
         ///하위 상점(Tier) 코드, 영문 대문자 또는 숫자 3자리 (sub-merchant tier code: 3 uppercase letters or digits)
@@ -16978,14 +16343,8 @@ pub mod types {
         }
     }
     ///하위 상점(Tier) 조회 응답 (tier response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TierResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -17002,15 +16361,8 @@ pub mod types {
         }
     }
     ///`unschedule` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct UnscheduleRequest {
         ///취소할 예약의 빌링키 ID. 생략 시 merchant_uid 기준으로 일괄 취소 (Billing key ID of the schedules; if omitted, cancels by merchant_uid)
@@ -17081,14 +16433,8 @@ pub mod types {
         }
     }
     ///`updateScheduleByMid` 요청 본문 (request body)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct UpdateScheduleByMidRequest {
         ///새 결제 예약 시각, UNIX timestamp(초) (New scheduled time, UNIX timestamp in seconds)
@@ -17100,14 +16446,8 @@ pub mod types {
         }
     }
     ///가상계좌 입금 내역 항목 (one virtual account deposit record)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct VbankDepositAnnotation {
         ///입금 금액 (deposited amount)
@@ -17125,14 +16465,8 @@ pub mod types {
         }
     }
     ///예금주 조회 결과 (account holder lookup result)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct VbankHolderAnnotation {
         ///조회된 계좌의 예금주명 (account holder name of the queried account)
@@ -17144,14 +16478,8 @@ pub mod types {
         }
     }
     ///예금주 조회 응답 (account holder response; envelope: code, message, response)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct VbankHolderResponse {
         ///응답코드: 0이면 성공, 그 밖의 값이면 message를 보세요 (0 = success; otherwise read message)
@@ -33510,6 +32838,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -33522,6 +32851,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -33534,6 +32864,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestBuyerName {
         fn inline_schema() -> bool {
             true
@@ -33546,6 +32877,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -33558,6 +32890,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -33570,6 +32903,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestChannelKey {
         fn inline_schema() -> bool {
             true
@@ -33582,6 +32916,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -33594,6 +32929,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -33606,6 +32942,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for AgainRequestName {
         fn inline_schema() -> bool {
             true
@@ -33618,6 +32955,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for BalanceByImpUidImpUid {
         fn inline_schema() -> bool {
             true
@@ -33630,6 +32968,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for BankCodesBankStandardCode {
         fn inline_schema() -> bool {
             true
@@ -33642,6 +32981,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CardCodesCardStandardCode {
         fn inline_schema() -> bool {
             true
@@ -33654,6 +32994,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CertificationAnnotationUniqueInSite {
         fn inline_schema() -> bool {
             true
@@ -33666,6 +33007,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CertificationAnnotationUniqueKey {
         fn inline_schema() -> bool {
             true
@@ -33678,6 +33020,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ChangeOrderStatusImpUid {
         fn inline_schema() -> bool {
             true
@@ -33690,6 +33033,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ConfirmOtpImpUid {
         fn inline_schema() -> bool {
             true
@@ -33702,6 +33046,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestBusinessRegistrationNumber {
         fn inline_schema() -> bool {
             true
@@ -33714,6 +33059,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -33726,6 +33072,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -33738,6 +33085,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestBuyerName {
         fn inline_schema() -> bool {
             true
@@ -33750,6 +33098,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -33762,6 +33111,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -33774,6 +33124,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -33786,6 +33137,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestName {
         fn inline_schema() -> bool {
             true
@@ -33798,6 +33150,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestVbankHolder {
         fn inline_schema() -> bool {
             true
@@ -33810,6 +33163,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CreateVbankRequestVbankKey {
         fn inline_schema() -> bool {
             true
@@ -33822,6 +33176,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationCustomerAddr {
         fn inline_schema() -> bool {
             true
@@ -33834,6 +33189,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationCustomerEmail {
         fn inline_schema() -> bool {
             true
@@ -33846,6 +33202,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationCustomerName {
         fn inline_schema() -> bool {
             true
@@ -33858,6 +33215,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationCustomerPostcode {
         fn inline_schema() -> bool {
             true
@@ -33870,6 +33228,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationCustomerTel {
         fn inline_schema() -> bool {
             true
@@ -33882,6 +33241,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -33894,6 +33254,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -33906,6 +33267,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -33918,6 +33280,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerDeleteCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -33930,6 +33293,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerPaymentsCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -33942,6 +33306,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -33956,6 +33321,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestChannelGroupId {
         fn inline_schema() -> bool {
             true
@@ -33968,6 +33334,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestCustomerAddr {
         fn inline_schema() -> bool {
             true
@@ -33980,6 +33347,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestCustomerEmail {
         fn inline_schema() -> bool {
             true
@@ -33992,6 +33360,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestCustomerName {
         fn inline_schema() -> bool {
             true
@@ -34004,6 +33373,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestCustomerPostcode {
         fn inline_schema() -> bool {
             true
@@ -34016,6 +33386,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestCustomerTel {
         fn inline_schema() -> bool {
             true
@@ -34028,6 +33399,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSaveRequestPg {
         fn inline_schema() -> bool {
             true
@@ -34040,6 +33412,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerSchedulesCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -34052,6 +33425,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for CustomerViewCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -34064,6 +33438,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for DeleteCertificationImpUid {
         fn inline_schema() -> bool {
             true
@@ -34076,6 +33451,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for EditPreparePaymentRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34088,6 +33464,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for EscrowLogisEditImpUid {
         fn inline_schema() -> bool {
             true
@@ -34100,6 +33477,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for EscrowLogisGetImpUid {
         fn inline_schema() -> bool {
             true
@@ -34112,6 +33490,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for EscrowLogisSaveImpUid {
         fn inline_schema() -> bool {
             true
@@ -34124,6 +33503,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for FailedChannelAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -34136,6 +33516,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for FailedChannelAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -34148,6 +33529,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for FindSchedulesByCustomerCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -34160,6 +33542,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetAllPaymentsByMerchantUidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34172,6 +33555,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetCertificationImpUid {
         fn inline_schema() -> bool {
             true
@@ -34184,6 +33568,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetExternalReceiptMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34196,6 +33581,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetPaymentByImpUidImpUid {
         fn inline_schema() -> bool {
             true
@@ -34208,6 +33594,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetPaymentByMerchantUidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34220,6 +33607,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetPaymentPrepareByMerchantUidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34232,6 +33620,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetProductOrderSingleProductOrderId {
         fn inline_schema() -> bool {
             true
@@ -34244,6 +33633,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetProductOrdersImpUid {
         fn inline_schema() -> bool {
             true
@@ -34256,6 +33646,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetReceiptImpUid {
         fn inline_schema() -> bool {
             true
@@ -34268,6 +33659,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetScheduleByMidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34280,6 +33672,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for GetTierTierCode {
         fn inline_schema() -> bool {
             true
@@ -34292,6 +33685,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -34304,6 +33698,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -34316,6 +33711,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestBuyerName {
         fn inline_schema() -> bool {
             true
@@ -34328,6 +33724,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -34340,6 +33737,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -34352,6 +33750,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34364,6 +33763,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueCvsPaymentRequestName {
         fn inline_schema() -> bool {
             true
@@ -34376,6 +33776,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueExternalReceiptMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34388,6 +33789,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for IssueReceiptImpUid {
         fn inline_schema() -> bool {
             true
@@ -34400,6 +33802,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for KcpQuickMemberAnnotationMemberId {
         fn inline_schema() -> bool {
             true
@@ -34412,6 +33815,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for KcpQuickMemberAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -34424,6 +33828,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for KcpQuickMemberAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -34436,6 +33841,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberDeleteMemberId {
         fn inline_schema() -> bool {
             true
@@ -34448,6 +33854,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberDeletePartnerSubtype {
         fn inline_schema() -> bool {
             true
@@ -34460,6 +33867,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberDeletePartnerType {
         fn inline_schema() -> bool {
             true
@@ -34472,6 +33880,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for MemberDeleteSiteCode {
         fn inline_schema() -> bool {
             true
@@ -34484,6 +33893,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ModifyVbankImpUid {
         fn inline_schema() -> bool {
             true
@@ -34496,6 +33906,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverApproveCancelProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34508,6 +33919,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverApproveReturnProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34520,6 +33932,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverCancelProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34532,6 +33945,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverCollectProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34544,6 +33958,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverConfirmPaymentImpUid {
         fn inline_schema() -> bool {
             true
@@ -34556,6 +33971,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverDepositPointImpUid {
         fn inline_schema() -> bool {
             true
@@ -34568,6 +33984,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverPlaceProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34580,6 +33997,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverRejectReturnProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34592,6 +34010,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverRequestReturnProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34604,6 +34023,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverResolveReturnProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34616,6 +34036,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverShipExchangedProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34628,6 +34049,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverShipProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34640,6 +34062,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NaverWithholdReturnProductOrderImpUid {
         fn inline_schema() -> bool {
             true
@@ -34652,6 +34075,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -34664,6 +34088,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -34676,6 +34101,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestBuyerName {
         fn inline_schema() -> bool {
             true
@@ -34688,6 +34114,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -34700,6 +34127,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -34712,6 +34140,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestChannelGroupId {
         fn inline_schema() -> bool {
             true
@@ -34724,6 +34153,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -34736,6 +34166,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34748,6 +34179,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestName {
         fn inline_schema() -> bool {
             true
@@ -34760,6 +34192,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for OnetimeRequestPg {
         fn inline_schema() -> bool {
             true
@@ -34772,6 +34205,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PartnerImpUid {
         fn inline_schema() -> bool {
             true
@@ -34784,6 +34218,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -34796,6 +34231,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -34808,6 +34244,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestBuyerName {
         fn inline_schema() -> bool {
             true
@@ -34820,6 +34257,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -34832,6 +34270,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -34844,6 +34283,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34856,6 +34296,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayBenepiaPointRequestName {
         fn inline_schema() -> bool {
             true
@@ -34868,6 +34309,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayWithMoneyRequestMemberId {
         fn inline_schema() -> bool {
             true
@@ -34880,6 +34322,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayWithMoneyRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -34892,6 +34335,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PayWithMoneyRequestName {
         fn inline_schema() -> bool {
             true
@@ -34904,6 +34348,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationApplyNum {
         fn inline_schema() -> bool {
             true
@@ -34916,6 +34361,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -34928,6 +34374,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -34940,6 +34387,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationBuyerName {
         fn inline_schema() -> bool {
             true
@@ -34952,6 +34400,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -34964,6 +34413,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -34976,6 +34426,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationEmbPgProvider {
         fn inline_schema() -> bool {
             true
@@ -34988,6 +34439,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationImpUid {
         fn inline_schema() -> bool {
             true
@@ -35000,6 +34452,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35012,6 +34465,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationName {
         fn inline_schema() -> bool {
             true
@@ -35024,6 +34478,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationPayMethod {
         fn inline_schema() -> bool {
             true
@@ -35036,6 +34491,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -35048,6 +34504,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -35060,6 +34517,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationPgTid {
         fn inline_schema() -> bool {
             true
@@ -35072,6 +34530,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentAnnotationVbankNum {
         fn inline_schema() -> bool {
             true
@@ -35084,6 +34543,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestCarrierTrackingId {
         fn inline_schema() -> bool {
             true
@@ -35096,6 +34556,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestCarrierType {
         fn inline_schema() -> bool {
             true
@@ -35108,6 +34569,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestDetails {
         fn inline_schema() -> bool {
             true
@@ -35120,6 +34582,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestImpUid {
         fn inline_schema() -> bool {
             true
@@ -35132,6 +34595,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35144,6 +34608,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestReason {
         fn inline_schema() -> bool {
             true
@@ -35156,6 +34621,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressCity {
         fn inline_schema() -> bool {
             true
@@ -35168,6 +34634,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressCountry {
         fn inline_schema() -> bool {
             true
@@ -35180,6 +34647,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressEmail {
         fn inline_schema() -> bool {
             true
@@ -35192,6 +34660,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressFirstname {
         fn inline_schema() -> bool {
             true
@@ -35204,6 +34673,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressLastname {
         fn inline_schema() -> bool {
             true
@@ -35216,6 +34686,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressPhone {
         fn inline_schema() -> bool {
             true
@@ -35228,6 +34699,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressState {
         fn inline_schema() -> bool {
             true
@@ -35240,6 +34712,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressStreet {
         fn inline_schema() -> bool {
             true
@@ -35252,6 +34725,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PaymentwallDeliveryRequestShippingAddressZip {
         fn inline_schema() -> bool {
             true
@@ -35264,6 +34738,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PgSettingAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -35276,6 +34751,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PgSettingAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -35288,6 +34764,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for PreparePaymentRequestMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35300,6 +34777,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for QueryCashAmountImpUid {
         fn inline_schema() -> bool {
             true
@@ -35315,6 +34793,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for RescheduleByMidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35327,6 +34806,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for RetryScheduleByMidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35339,6 +34819,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for RevokeCvsPaymentImpUid {
         fn inline_schema() -> bool {
             true
@@ -35351,6 +34832,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for RevokeExternalReceiptMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35363,6 +34845,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for RevokeReceiptImpUid {
         fn inline_schema() -> bool {
             true
@@ -35375,6 +34858,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for RevokeVbankImpUid {
         fn inline_schema() -> bool {
             true
@@ -35387,6 +34871,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleAnnotationBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -35399,6 +34884,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleAnnotationBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -35411,6 +34897,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleAnnotationBuyerName {
         fn inline_schema() -> bool {
             true
@@ -35423,6 +34910,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleAnnotationBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -35435,6 +34923,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleAnnotationBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -35447,6 +34936,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleAnnotationName {
         fn inline_schema() -> bool {
             true
@@ -35459,6 +34949,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleRequestChannelKey {
         fn inline_schema() -> bool {
             true
@@ -35471,6 +34962,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleRequestCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -35483,6 +34975,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationBuyerAddr {
         fn inline_schema() -> bool {
             true
@@ -35495,6 +34988,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationBuyerEmail {
         fn inline_schema() -> bool {
             true
@@ -35507,6 +35001,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationBuyerName {
         fn inline_schema() -> bool {
             true
@@ -35519,6 +35014,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationBuyerPostcode {
         fn inline_schema() -> bool {
             true
@@ -35531,6 +35027,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationBuyerTel {
         fn inline_schema() -> bool {
             true
@@ -35543,6 +35040,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationImpUid {
         fn inline_schema() -> bool {
             true
@@ -35555,6 +35053,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35567,6 +35066,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationName {
         fn inline_schema() -> bool {
             true
@@ -35579,6 +35079,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -35591,6 +35092,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ScheduleResultAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -35603,6 +35105,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SucceededChannelAnnotationPgId {
         fn inline_schema() -> bool {
             true
@@ -35615,6 +35118,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SucceededChannelAnnotationPgProvider {
         fn inline_schema() -> bool {
             true
@@ -35627,6 +35131,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationChannelGroupId {
         fn inline_schema() -> bool {
             true
@@ -35639,6 +35144,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationCustomerAddr {
         fn inline_schema() -> bool {
             true
@@ -35651,6 +35157,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationCustomerEmail {
         fn inline_schema() -> bool {
             true
@@ -35663,6 +35170,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationCustomerName {
         fn inline_schema() -> bool {
             true
@@ -35675,6 +35183,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationCustomerPostcode {
         fn inline_schema() -> bool {
             true
@@ -35687,6 +35196,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationCustomerTel {
         fn inline_schema() -> bool {
             true
@@ -35699,6 +35209,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for SuperBillingKeyAnnotationCustomerUid {
         fn inline_schema() -> bool {
             true
@@ -35711,6 +35222,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for TierCode {
         fn inline_schema() -> bool {
             true
@@ -35726,6 +35238,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for UpdateScheduleByMidMerchantUid {
         fn inline_schema() -> bool {
             true
@@ -35739,6 +35252,7 @@ pub mod types {
     }
     /// A `$ref` with sibling keywords becomes `allOf: [{$ref}]` beside them, which OpenAPI 3.0
     /// and 3.1 read alike (3.0 ignores siblings of a bare `$ref`).
+    #[cfg(feature = "schemars")]
     fn __ref_with_siblings_to_all_of(schema: &mut schemars::Schema) {
         if let Some(object) = schema.as_object_mut() && object.len() > 1
             && let Some(reference) = object.remove("$ref")
@@ -55140,6 +54654,7 @@ pub mod requests {
 /// For the workspace's contract tests: each component schema of the spec and the schema of
 /// the client type generated for it.
 #[doc(hidden)]
+#[cfg(feature = "schemars")]
 pub mod __contract {
     use super::types;
     /// What each type reads (deserializes).

@@ -6,7 +6,10 @@ use heck::ToPascalCase;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::{format_ident, quote};
 
-use super::{Output, defaults, facade, format_rust, guard_panics, newtypes, ops, types_patch};
+use super::{
+    Output, defaults, facade, format_rust, guard_panics, newtypes, ops, optional_schemars,
+    types_patch,
+};
 use crate::spec::Spec;
 
 pub const PATH: &str = "crates/iamport-client/src/generated_client.rs";
@@ -50,16 +53,17 @@ pub fn generate<'a>(spec: &'a Spec, path: &str) -> anyhow::Result<(Output, Vec<o
     let structs = facade::structs(&file);
     let methods = facade::generate(&operations, &structs)?;
     let schemas = component_types(spec);
-    let code = quote! {
+    let mut code: syn::File = syn::parse2(quote! {
         #file
         #methods
         #schemas
-    };
+    })?;
+    optional_schemars::patch(&mut code);
     let output = Output::rust(
         path,
         spec,
         "progenitor's client generator and xtask's IamportClient methods",
-        format_rust(code)?,
+        format_rust(quote!(#code))?,
     );
     Ok((output, operations))
 }

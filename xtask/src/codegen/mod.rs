@@ -7,6 +7,7 @@ mod facade;
 mod httpmock;
 mod newtypes;
 mod ops;
+mod optional_schemars;
 mod server;
 mod types_patch;
 mod version;

@@ -10,14 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`Book`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Book {
         pub pages: i32,
@@ -28,14 +22,8 @@ pub mod types {
         }
     }
     ///`Details`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum Details {
         Book(Book),
@@ -52,14 +40,8 @@ pub mod types {
         }
     }
     ///`ErrorEnvelope`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ErrorEnvelope {
         pub code: i64,
@@ -73,14 +55,8 @@ pub mod types {
         }
     }
     ///`Event`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Event {
         pub at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -148,14 +124,8 @@ pub mod types {
         }
     }
     ///`Gadget`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Gadget {
         pub volts: f64,
@@ -166,14 +136,8 @@ pub mod types {
         }
     }
     ///`Item`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -194,14 +158,8 @@ pub mod types {
         }
     }
     ///`ItemEnvelope`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ItemEnvelope {
         pub code: i64,
@@ -216,14 +174,8 @@ pub mod types {
         }
     }
     ///`ItemListEnvelope`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ItemListEnvelope {
         pub code: i64,
@@ -238,14 +190,8 @@ pub mod types {
         }
     }
     ///`Keywords`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Keywords {
         #[serde(
@@ -276,9 +222,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub enum Kind {
         #[serde(rename = "book")]
@@ -290,7 +236,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Kind {
@@ -333,14 +279,8 @@ pub mod types {
         }
     }
     ///`Label`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum Label {
         String(::std::string::String),
@@ -414,14 +354,8 @@ pub mod types {
         }
     }
     ///`NewItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NewItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -432,8 +366,11 @@ pub mod types {
         pub name: NewItemName,
         pub price: f64,
         #[serde(default)]
-        #[schemars(extend("default" = 0))]
-        #[schemars(transform = __ref_with_siblings_to_all_of)]
+        #[cfg_attr(feature = "schemars", schemars(extend("default" = 0)))]
+        #[cfg_attr(
+            feature = "schemars",
+            schemars(transform = __ref_with_siblings_to_all_of)
+        )]
         pub stock: i32,
     }
     impl NewItem {
@@ -505,11 +442,11 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
-    #[schemars(extend("default" = "asc"))]
+    #[cfg_attr(feature = "schemars", schemars(extend("default" = "asc")))]
     pub enum Sort {
         #[serde(rename = "asc")]
         Asc,
@@ -518,7 +455,7 @@ pub mod types {
         /// A value the spec does not list (yet): PortOne may add values, and a new one must not
         /// make the whole answer fail to decode. It is kept as sent.
         #[serde(untagged)]
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unknown(::std::string::String),
     }
     impl ::std::fmt::Display for Sort {
@@ -564,14 +501,8 @@ pub mod types {
         }
     }
     ///`TagForm`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TagForm {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -584,14 +515,8 @@ pub mod types {
         }
     }
     ///`Token`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Token {
         pub access_token: ::std::string::String,
@@ -604,14 +529,8 @@ pub mod types {
         }
     }
     ///`TokenEnvelope`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TokenEnvelope {
         pub code: i64,
@@ -626,14 +545,8 @@ pub mod types {
         }
     }
     ///`TokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TokenRequest {
         pub imp_key: ::std::string::String,
@@ -1735,6 +1648,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ExportItemsKind {
         fn inline_schema() -> bool {
             true
@@ -1747,6 +1661,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for ListItemsTier {
         fn inline_schema() -> bool {
             true
@@ -1759,6 +1674,7 @@ pub mod types {
         }
     }
     /// What `FromStr` checks, inline (not a component of the spec).
+    #[cfg(feature = "schemars")]
     impl schemars::JsonSchema for NewItemName {
         fn inline_schema() -> bool {
             true
@@ -1772,6 +1688,7 @@ pub mod types {
     }
     /// A `$ref` with sibling keywords becomes `allOf: [{$ref}]` beside them, which OpenAPI 3.0
     /// and 3.1 read alike (3.0 ignores siblings of a bare `$ref`).
+    #[cfg(feature = "schemars")]
     fn __ref_with_siblings_to_all_of(schema: &mut schemars::Schema) {
         if let Some(object) = schema.as_object_mut() && object.len() > 1
             && let Some(reference) = object.remove("$ref")
@@ -3375,6 +3292,7 @@ pub mod requests {
 /// For the workspace's contract tests: each component schema of the spec and the schema of
 /// the client type generated for it.
 #[doc(hidden)]
+#[cfg(feature = "schemars")]
 pub mod __contract {
     use super::types;
     /// What each type reads (deserializes).

@@ -31,6 +31,7 @@ pub use client::{IamportClient, IamportClientBuilder};
 pub use clock::{Clock, SystemClock};
 pub use error::Error;
 #[doc(hidden)]
+#[cfg(feature = "schemars")]
 pub use generated_client::__contract;
 pub use generated_client::Client as RawClient;
 pub use generated_client::{requests, types};
