@@ -81,10 +81,7 @@ fn run(ctx: &Ctx) -> anyhow::Result<Section> {
     };
 
     let whole = spec::parse(Path::new(SPEC_PATH), &real).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let whole_ops = whole
-        .openapi
-        .operations()
-        .count();
+    let whole_ops = whole.openapi.operations().count();
     let (whole_secs, whole_wall, whole_lines) = measure(&whole, SPEC_PATH)?;
     eprintln!(
         "bench: codegen {SPEC_PATH} ({whole_ops} operations): {:.3} s CPU, {:.3} s wall (medians of {})",
@@ -116,7 +113,9 @@ fn run(ctx: &Ctx) -> anyhow::Result<Section> {
     let growth = per_op(1000) / per_op(100);
     let rows = vec![
         Row {
-            measure: format!("Codegen (`generate_all`), the whole spec ({whole_ops} operations), CPU time"),
+            measure: format!(
+                "Codegen (`generate_all`), the whole spec ({whole_ops} operations), CPU time"
+            ),
             ours: format!("{:.2} s", median(&whole_secs)),
             baseline: "—".into(),
             ratio: None,
