@@ -613,3 +613,62 @@ async fn check_case(
         Err(problems)
     }
 }
+
+/// The `IamportClient` methods (not only the raw client) reach the sandbox's example answers for the
+/// shapes the V1 API adds: a bare array payload, a paged listing, the billing key's alternatives, a
+/// form-or-JSON body, and an error status through `Prefer`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iamport_client_methods_get_the_sandboxs_examples() {
+    let sandbox = iamport_sandbox::Sandbox::new(
+        &iamport_sandbox::Fixtures::default_set(),
+        iamport_sandbox::ManualClock::new(1_764_086_400),
+    );
+    let (addr, _stop) = iamport_sandbox::spawn(sandbox).await.unwrap();
+    let client = iamport_client::IamportClient::builder(KEY, SECRET)
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap();
+
+    let banks = client.all_bank_codes().await.unwrap();
+    assert_eq!(banks.len(), 1);
+    assert_eq!(banks[0].code, "088");
+
+    let page = client.get_payments_by_status("paid").page(1).await.unwrap();
+    assert_eq!(page.total, 1);
+    let list = page.list.expect("the example lists payments");
+    assert_eq!(list[0].status, "paid");
+
+    match client.customer_view("customer_1234").await.unwrap() {
+        types::BillingKey::CustomerAnnotation(c) => assert_eq!(*c.customer_uid, "customer_1234"),
+        other => panic!("expected a billing key, got {other:?}"),
+    }
+
+    let body = types::PreparePaymentRequest::builder()
+        .merchant_uid("order_1")
+        .amount(1000.0);
+    let prepared = client.prepare_payment(body).await.unwrap();
+    assert_eq!(prepared.amount, Some(1000.0));
+
+    // The sandbox answers a declared error status when asked; the client reports it as an API error.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "prefer",
+        reqwest::header::HeaderValue::from_static("code=404"),
+    );
+    let asking_404 = iamport_client::IamportClient::builder(KEY, SECRET)
+        .base_url(format!("http://{addr}"))
+        .http_client(
+            reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    match asking_404.get_payment_by_imp_uid("imp_448280090638").await {
+        Err(iamport_client::Error::Api { status, code, .. }) => {
+            assert_eq!((status.as_u16(), code), (404, -1));
+        }
+        other => panic!("expected the declared 404, got {other:?}"),
+    }
+}
