@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use anyhow::{Context as _, anyhow, bail};
-use serde_json::Value;
+use openapi_support::escape_segment;
+use serde_json::{Map, Value};
 
 /// A document read into JSON values, with the name to use in messages.
 pub struct Doc {
@@ -39,8 +40,7 @@ impl Doc {
 
     /// The value a local `$ref` (`#/definitions/X`, `#/components/schemas/X`, ...) points at.
     pub fn pointer(&self, reference: &str) -> Option<&Value> {
-        let p = reference.strip_prefix('#')?;
-        self.root.pointer(p)
+        openapi_support::resolve_ref(&self.root, reference)
     }
 
     /// `value`, or what its `$ref` chain leads to (parameters, responses, request bodies).
@@ -67,11 +67,25 @@ impl Doc {
     }
 }
 
-/// `/paths/~1payments~1{imp_uid}/get`: one JSON-pointer segment.
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
+/// A path, its JSON pointer (`/paths/~1payments`) and its path item's mapping.
+pub type PathItem<'a> = (&'a str, String, &'a Map<String, Value>);
 
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+/// Every path item of the document: its path, its JSON pointer and its operations' mapping
+/// (a path item by `$ref` followed); the same walk for upstream's file and ours.
+pub fn path_items(doc: &Doc) -> anyhow::Result<Vec<PathItem<'_>>> {
+    let paths = doc
+        .root
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| doc.error("/paths", "missing or not a mapping"))?;
+    let mut items = vec![];
+    for (path, item) in paths {
+        let at = format!("/paths/{}", escape_segment(path));
+        let item = doc
+            .deref(item, &at)?
+            .as_object()
+            .ok_or_else(|| doc.error(&at, "a path item that is not a mapping"))?;
+        items.push((path.as_str(), at, item));
+    }
+    Ok(items)
+}

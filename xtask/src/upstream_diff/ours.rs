@@ -5,7 +5,9 @@
 use serde_json::{Map, Value};
 
 use super::facts::{Api, OpKey, Operation, Tree, body_names};
-use super::load::{Doc, METHODS, escape};
+use openapi_support::METHODS;
+
+use super::load::{self, Doc};
 use super::schema::Walker;
 use super::upstream::payload;
 
@@ -28,18 +30,8 @@ pub fn read(doc: &Doc) -> anyhow::Result<Api> {
             ));
         }
     }
-    let paths = doc
-        .root
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| doc.error("/paths", "missing or not a mapping"))?;
     let mut api = Api::new();
-    for (path, item) in paths {
-        let at = format!("/paths/{}", escape(path));
-        let item = doc.deref(item, &at)?;
-        let item = item
-            .as_object()
-            .ok_or_else(|| doc.error(&at, "a path item that is not a mapping"))?;
+    for (path, at, item) in load::path_items(doc)? {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let op_at = format!("{at}/{method}");
@@ -47,7 +39,7 @@ pub fn read(doc: &Doc) -> anyhow::Result<Api> {
                 .as_object()
                 .ok_or_else(|| doc.error(&op_at, "an operation that is not a mapping"))?;
             let key = OpKey {
-                path: path.clone(),
+                path: path.to_owned(),
                 method: method.to_uppercase(),
             };
             api.insert(

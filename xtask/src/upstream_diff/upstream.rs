@@ -7,7 +7,9 @@
 use serde_json::{Map, Value, json};
 
 use super::facts::{Api, OpKey, Operation, Tree, body_names, payload_root};
-use super::load::{Doc, METHODS, escape};
+use openapi_support::METHODS;
+
+use super::load::{self, Doc};
 use super::schema::Walker;
 
 pub fn read(doc: &Doc) -> anyhow::Result<Api> {
@@ -23,18 +25,8 @@ pub fn read(doc: &Doc) -> anyhow::Result<Api> {
             ));
         }
     }
-    let paths = doc
-        .root
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| doc.error("/paths", "missing or not a mapping"))?;
     let mut api = Api::new();
-    for (path, item) in paths {
-        let at = format!("/paths/{}", escape(path));
-        let item = doc.deref(item, &at)?;
-        let item = item
-            .as_object()
-            .ok_or_else(|| doc.error(&at, "a path item that is not a mapping"))?;
+    for (path, at, item) in load::path_items(doc)? {
         let shared = item.get("parameters");
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
@@ -43,7 +35,7 @@ pub fn read(doc: &Doc) -> anyhow::Result<Api> {
                 .as_object()
                 .ok_or_else(|| doc.error(&op_at, "an operation that is not a mapping"))?;
             let key = OpKey {
-                path: path.clone(),
+                path: path.to_owned(),
                 method: method.to_uppercase(),
             };
             api.insert(key, operation(doc, op, shared, &at, &op_at)?);
