@@ -5,7 +5,7 @@
 //! examples (`Prefer: code=NNN`).
 
 use heck::ToSnakeCase;
-use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
+use openapiv3::OpenAPI;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -85,11 +85,18 @@ fn call_arm(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
             .example
             .clone()
             .or_else(|| schema.and_then(|s| s.schema_data.example.clone()));
-        if !p.required && given.is_none() {
-            continue;
-        }
-        let value = given.or_else(|| schema.map(|s| sample(api, s)));
-        let Some(value) = value else { continue };
+        let value = match given {
+            Some(value) => value,
+            None if p.required => {
+                // The contract case fails by name rather than call with made-up values.
+                let why = format!(
+                    "{id}: the spec gives no example of the required parameter `{}`",
+                    p.api_name
+                );
+                return Ok(quote! { #id => Err(#why.to_owned()) });
+            }
+            None => continue,
+        };
         let json = serde_json::to_string(&value)?;
         let ident = &p.ident;
         let ty = &p.ty;
@@ -147,45 +154,4 @@ fn then_method(status: u16) -> Option<String> {
         .ok()?
         .canonical_reason()?;
     Some(reason.replace('\'', "").replace('-', " ").to_snake_case())
-}
-
-/// A value of the schema when the spec gives no example: its default, its first enum value, or one
-/// of its type.
-fn sample(api: &OpenAPI, schema: &openapiv3::Schema) -> serde_json::Value {
-    use serde_json::json;
-    if let Some(d) = &schema.schema_data.default {
-        return d.clone();
-    }
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => s
-            .enumeration
-            .iter()
-            .flatten()
-            .next()
-            .map(|v| json!(v))
-            .unwrap_or_else(|| json!("example")),
-        SchemaKind::Type(Type::Integer(i)) => i
-            .enumeration
-            .iter()
-            .flatten()
-            .next()
-            .map(|v| json!(v))
-            .unwrap_or_else(|| json!(i.minimum.unwrap_or(1))),
-        SchemaKind::Type(Type::Number(_)) => json!(1.0),
-        SchemaKind::Type(Type::Boolean(_)) => json!(true),
-        SchemaKind::Type(Type::Array(a)) => {
-            let item = a
-                .items
-                .as_ref()
-                .and_then(|i| match i {
-                    ReferenceOr::Item(s) => Some(sample(api, s)),
-                    ReferenceOr::Reference { .. } => {
-                        resolve_schema(api, &i.clone().unbox()).map(|s| sample(api, s))
-                    }
-                })
-                .unwrap_or_else(|| json!("example"));
-            json!([item])
-        }
-        _ => json!({}),
-    }
 }
