@@ -1,0 +1,161 @@
+//! Webhooks as PortOne sends them: on a payment's status change, a POST of
+//! `{"imp_uid", "merchant_uid", "status"}` (with `cancellation_id` on a cancellation and
+//! `customer_uid` on a billing-key payment) as JSON to the payment's `notice_url`, or the sandbox's
+//! global one. An answer other than 2xx (or none within 10 s) is retried up to [`RETRIES`] times,
+//! [`RETRY_INTERVAL_SECS`] apart on the sandbox's clock. Every delivery and attempt is kept, for the
+//! control API to list.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Retries after the first attempt.
+pub const RETRIES: usize = 5;
+/// Sandbox seconds between two attempts.
+pub const RETRY_INTERVAL_SECS: i64 = 60;
+/// How long one attempt waits for the merchant's answer (real time).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One webhook and what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// Its number in this sandbox, from 1.
+    pub id: u64,
+    pub url: String,
+    /// The JSON body, as sent.
+    pub body: Value,
+    /// Sandbox time it was queued at.
+    pub created_at: i64,
+    pub attempts: Vec<Attempt>,
+    /// `pending` (an attempt is due at `next_attempt_at`), `delivered` or `failed` (no retry left).
+    pub state: DeliveryState,
+    /// Sandbox time of the next attempt, while `pending`.
+    pub next_attempt_at: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// One POST of a delivery.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// Sandbox time of the attempt.
+    pub at: i64,
+    /// The merchant's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// Why it did not count as delivered (no answer, or a status that is not 2xx).
+    pub error: Option<String>,
+}
+
+pub(crate) struct Webhooks {
+    deliveries: Mutex<Vec<Delivery>>,
+    http: reqwest::Client,
+    /// One delivery round at a time, so no attempt is made twice.
+    round: tokio::sync::Mutex<()>,
+}
+
+impl Webhooks {
+    pub(crate) fn new() -> Self {
+        Self {
+            deliveries: Mutex::new(vec![]),
+            http: reqwest::Client::builder()
+                .timeout(ATTEMPT_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
+            round: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Queues a webhook, due at once.
+    pub(crate) fn queue(&self, url: String, body: Value, now: i64) {
+        let mut all = self.lock();
+        let id = all.len() as u64 + 1;
+        all.push(Delivery {
+            id,
+            url,
+            body,
+            created_at: now,
+            attempts: vec![],
+            state: DeliveryState::Pending,
+            next_attempt_at: Some(now),
+        });
+    }
+
+    pub(crate) fn list(&self) -> Vec<Delivery> {
+        self.lock().clone()
+    }
+
+    /// Whether an attempt is due at `now`.
+    pub(crate) fn any_due(&self, now: i64) -> bool {
+        self.lock()
+            .iter()
+            .any(|d| d.next_attempt_at.is_some_and(|at| at <= now))
+    }
+
+    /// Makes every attempt due at `now` (concurrently), and records each result.
+    pub(crate) async fn deliver_due(&self, now: i64) {
+        let _round = self.round.lock().await;
+        let due: Vec<(usize, String, Value)> = self
+            .lock()
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.next_attempt_at.is_some_and(|at| at <= now))
+            .map(|(i, d)| (i, d.url.clone(), d.body.clone()))
+            .collect();
+        let mut sends = tokio::task::JoinSet::new();
+        for (i, url, body) in due {
+            let http = self.http.clone();
+            sends.spawn(async move { (i, send(&http, &url, &body).await) });
+        }
+        while let Some(done) = sends.join_next().await {
+            let Ok((i, (status, error))) = done else {
+                continue;
+            };
+            let mut all = self.lock();
+            let Some(d) = all.get_mut(i) else { continue };
+            d.attempts.push(Attempt {
+                at: now,
+                status,
+                error: error.clone(),
+            });
+            if error.is_none() {
+                d.state = DeliveryState::Delivered;
+                d.next_attempt_at = None;
+            } else if d.attempts.len() > RETRIES {
+                d.state = DeliveryState::Failed;
+                d.next_attempt_at = None;
+            } else {
+                d.next_attempt_at = Some(now + RETRY_INTERVAL_SECS);
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Delivery>> {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One POST: the status, and why it does not count as delivered (`None`: delivered).
+async fn send(http: &reqwest::Client, url: &str, body: &Value) -> (Option<u16>, Option<String>) {
+    match http.post(url).json(body).send().await {
+        Ok(answer) => {
+            let status = answer.status();
+            let error = (!status.is_success())
+                .then(|| format!("the notice URL answered {}", status.as_u16()));
+            (Some(status.as_u16()), error)
+        }
+        Err(e) => (None, Some(format!("no answer from the notice URL: {e}"))),
+    }
+}
