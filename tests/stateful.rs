@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use iamport_contract_tests::{Declared, declared, response_schema, spec};
-use iamport_sandbox::{Checkout, Deposit, DeliveryState, Sandbox};
+use iamport_sandbox::{Checkout, DeliveryState, Deposit, Sandbox};
 use serde_json::{Value, json};
 
 /// Raw HTTP against a started sandbox, checking every answer against the spec.
@@ -22,7 +22,23 @@ struct Api {
 impl Api {
     async fn new(base: &str, key: &str, secret: &str) -> Self {
         let http = reqwest::Client::new();
-        let token: Value = http
+        let spec = spec();
+        let mut api = Self {
+            base: base.to_owned(),
+            token: String::new(),
+            http,
+            declared: declared(&spec),
+            spec,
+        };
+        api.renew(key, secret).await;
+        api
+    }
+
+    /// A token that is valid on the sandbox's clock now.
+    async fn renew(&mut self, key: &str, secret: &str) {
+        let base = &self.base;
+        let token: Value = self
+            .http
             .post(format!("{base}/users/getToken"))
             .json(&json!({ "imp_key": key, "imp_secret": secret }))
             .send()
@@ -31,14 +47,10 @@ impl Api {
             .json()
             .await
             .unwrap();
-        let spec = spec();
-        Self {
-            base: base.to_owned(),
-            token: token["response"]["access_token"].as_str().unwrap().to_owned(),
-            http,
-            declared: declared(&spec),
-            spec,
-        }
+        self.token = token["response"]["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     }
 
     /// `operation_id`'s request; the status and body, after checking the body against the spec's
@@ -69,11 +81,19 @@ impl Api {
             .declared
             .iter()
             .find(|d| d.operation_id == operation_id && d.status == status)
-            .unwrap_or_else(|| panic!("{operation_id} answered {status}, which the spec does not declare: {body}"));
+            .unwrap_or_else(|| {
+                panic!("{operation_id} answered {status}, which the spec does not declare: {body}")
+            });
         let schema = response_schema(&self.spec, d).expect("a JSON schema");
         let validator = jsonschema::validator_for(&schema).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&body).map(|e| e.to_string()).collect();
-        assert!(errors.is_empty(), "{operation_id} {status}: {errors:?}\n{body}");
+        let errors: Vec<String> = validator
+            .iter_errors(&body)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{operation_id} {status}: {errors:?}\n{body}"
+        );
         (status, body)
     }
 }
@@ -119,11 +139,21 @@ async fn prepare_pay_webhook_verify_and_cancel_in_part() {
 
     // the amount registered in advance; a second registration of the same order is refused
     let (_, body) = api
-        .call("preparePayment", "POST", "/payments/prepare", Some(json!({"merchant_uid": "o-1", "amount": 15000})))
+        .call(
+            "preparePayment",
+            "POST",
+            "/payments/prepare",
+            Some(json!({"merchant_uid": "o-1", "amount": 15000})),
+        )
         .await;
     assert_eq!(body["response"]["amount"], 15000.0);
     let (status, body) = api
-        .call("preparePayment", "POST", "/payments/prepare", Some(json!({"merchant_uid": "o-1", "amount": 1})))
+        .call(
+            "preparePayment",
+            "POST",
+            "/payments/prepare",
+            Some(json!({"merchant_uid": "o-1", "amount": 1})),
+        )
         .await;
     assert_eq!((status, body["code"].clone()), (200, json!(1)), "{body}");
 
@@ -136,7 +166,11 @@ async fn prepare_pay_webhook_verify_and_cancel_in_part() {
     assert_eq!(tampered.status, "failed");
     let paid = sandbox
         .control
-        .checkout(Checkout::card("o-1", 15000.0).notice_url(&hook).name("의자"))
+        .checkout(
+            Checkout::card("o-1", 15000.0)
+                .notice_url(&hook)
+                .name("의자"),
+        )
         .await
         .unwrap();
     assert_eq!(paid.status, "paid");
@@ -157,40 +191,88 @@ async fn prepare_pay_webhook_verify_and_cancel_in_part() {
     assert_eq!(verified.amount, 15000.0);
 
     // looked up every way
-    let (_, one) = api.call("getPaymentByImpUid", "GET", &format!("/payments/{imp_uid}"), None).await;
+    let (_, one) = api
+        .call(
+            "getPaymentByImpUid",
+            "GET",
+            &format!("/payments/{imp_uid}"),
+            None,
+        )
+        .await;
     assert_eq!(one["response"]["status"], "paid");
     let (_, by_mid) = api
-        .call("getPaymentByMerchantUid", "GET", "/payments/find/o-1/paid", None)
+        .call(
+            "getPaymentByMerchantUid",
+            "GET",
+            "/payments/find/o-1/paid",
+            None,
+        )
         .await;
     assert_eq!(by_mid["response"]["imp_uid"], imp_uid.as_str());
     let (_, all) = api
-        .call("getAllPaymentsByMerchantUid", "GET", "/payments/findAll/o-1/failed", None)
+        .call(
+            "getAllPaymentsByMerchantUid",
+            "GET",
+            "/payments/findAll/o-1/failed",
+            None,
+        )
         .await;
     assert_eq!(all["response"]["total"], 1, "the failed checkout: {all}");
     let (_, paged) = api
-        .call("getPaymentsByStatus", "GET", "/payments/status/all?limit=1&page=1", None)
+        .call(
+            "getPaymentsByStatus",
+            "GET",
+            "/payments/status/all?limit=1&page=1",
+            None,
+        )
         .await;
     assert_eq!(paged["response"]["list"].as_array().unwrap().len(), 1);
     assert_eq!(paged["response"]["next"], 2);
 
     // partial cancel, then over the rest (refused), then the rest
     let (_, part) = api
-        .call("cancelPayment", "POST", "/payments/cancel", Some(json!({"imp_uid": imp_uid, "amount": 5000, "reason": "부분 환불"})))
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"imp_uid": imp_uid, "amount": 5000, "reason": "부분 환불"})),
+        )
         .await;
     assert_eq!(part["response"]["status"], "paid");
     assert_eq!(part["response"]["cancel_amount"], 5000.0);
-    assert_eq!(part["response"]["cancel_history"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        part["response"]["cancel_history"].as_array().unwrap().len(),
+        1
+    );
     let (_, over) = api
-        .call("cancelPayment", "POST", "/payments/cancel", Some(json!({"imp_uid": imp_uid, "amount": 20000})))
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"imp_uid": imp_uid, "amount": 20000})),
+        )
         .await;
     assert_eq!(over["code"], 1, "{over}");
     let (_, rest) = api
-        .call("cancelPayment", "POST", "/payments/cancel", Some(json!({"merchant_uid": "o-1", "checksum": 10000})))
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"merchant_uid": "o-1", "checksum": 10000})),
+        )
         .await;
     assert_eq!(rest["response"]["status"], "cancelled", "{rest}");
-    assert_eq!(rest["response"]["cancel_history"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        rest["response"]["cancel_history"].as_array().unwrap().len(),
+        2
+    );
     let (_, again) = api
-        .call("cancelPayment", "POST", "/payments/cancel", Some(json!({"imp_uid": imp_uid})))
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"imp_uid": imp_uid})),
+        )
         .await;
     assert_eq!(again["message"], "이미 전액취소된 주문입니다.");
     // the full cancellation was notified, with its cancellation id
@@ -222,7 +304,12 @@ async fn virtual_account_issued_deposited_and_refunded_to_an_account() {
     assert!(issued.vbank_num.is_some());
     let imp_uid = issued.imp_uid.to_string();
     let (_, not_yet) = api
-        .call("cancelPayment", "POST", "/payments/cancel", Some(json!({"imp_uid": imp_uid})))
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"imp_uid": imp_uid})),
+        )
         .await;
     assert_eq!(not_yet["code"], 1);
 
@@ -232,13 +319,29 @@ async fn virtual_account_issued_deposited_and_refunded_to_an_account() {
         .await
         .unwrap();
     assert_eq!(paid.status, "paid");
-    let statuses: Vec<Value> = received.lock().unwrap().iter().map(|b| b["status"].clone()).collect();
+    let statuses: Vec<Value> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].clone())
+        .collect();
     assert_eq!(statuses, [json!("ready"), json!("paid")]);
-    assert!(sandbox.control.deposit(&imp_uid, Deposit::default()).await.is_err());
+    assert!(
+        sandbox
+            .control
+            .deposit(&imp_uid, Deposit::default())
+            .await
+            .is_err()
+    );
 
     // a refund of a virtual account needs the account
     let (_, no_account) = api
-        .call("cancelPayment", "POST", "/payments/cancel", Some(json!({"imp_uid": imp_uid})))
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"imp_uid": imp_uid})),
+        )
         .await;
     assert_eq!(no_account["code"], 1);
     let (_, refunded) = api
@@ -253,27 +356,44 @@ async fn virtual_account_issued_deposited_and_refunded_to_an_account() {
         .await;
     assert_eq!(created["response"]["vbank_name"], "KB국민은행", "{created}");
     let uid = created["response"]["imp_uid"].as_str().unwrap();
-    let (_, revoked) = api.call("revokeVbank", "DELETE", &format!("/vbanks/{uid}"), None).await;
+    let (_, revoked) = api
+        .call("revokeVbank", "DELETE", &format!("/vbanks/{uid}"), None)
+        .await;
     assert_eq!(revoked["response"]["status"], "cancelled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn billing_keys_schedules_and_the_clock() {
     let sandbox = Sandbox::start().await.unwrap();
-    let api = Api::new(&sandbox.base_url, &sandbox.imp_key, &sandbox.imp_secret).await;
+    let mut api = Api::new(&sandbox.base_url, &sandbox.imp_key, &sandbox.imp_secret).await;
     let (hook, received) = merchant(0).await;
     sandbox.control.set_notice_url(Some(hook));
 
     let (_, key) = api
-        .call("customer_save", "POST", "/subscribe/customers/c-1", Some(json!({"card_number": "9410-1111-2222-3333", "expiry": "2099-12"})))
+        .call(
+            "customer_save",
+            "POST",
+            "/subscribe/customers/c-1",
+            Some(json!({"card_number": "9410-1111-2222-3333", "expiry": "2099-12"})),
+        )
         .await;
     assert_eq!(key["response"]["card_number"], "941011******3333", "{key}");
     let (_, declining) = api
-        .call("customer_save", "POST", "/subscribe/customers/c-2", Some(json!({"card_number": "9410-1111-2222-0000", "expiry": "2099-12"})))
+        .call(
+            "customer_save",
+            "POST",
+            "/subscribe/customers/c-2",
+            Some(json!({"card_number": "9410-1111-2222-0000", "expiry": "2099-12"})),
+        )
         .await;
     assert_eq!(declining["code"], 0);
     let (_, expired) = api
-        .call("customer_save", "POST", "/subscribe/customers/c-3", Some(json!({"card_number": "9410-1111-2222-3333", "expiry": "2001-01"})))
+        .call(
+            "customer_save",
+            "POST",
+            "/subscribe/customers/c-3",
+            Some(json!({"card_number": "9410-1111-2222-3333", "expiry": "2001-01"})),
+        )
         .await;
     assert_eq!(expired["code"], 1);
 
@@ -286,7 +406,14 @@ async fn billing_keys_schedules_and_the_clock() {
         .await;
     assert_eq!(declined["response"]["status"], "failed");
     let (_, unknown) = api
-        .call("again", "POST", "/subscribe/payments/again", Some(json!({"customer_uid": "nobody", "merchant_uid": "a-3", "amount": 1, "name": "x"})))
+        .call(
+            "again",
+            "POST",
+            "/subscribe/payments/again",
+            Some(
+                json!({"customer_uid": "nobody", "merchant_uid": "a-3", "amount": 1, "name": "x"}),
+            ),
+        )
         .await;
     assert_eq!(unknown["message"], "등록되지 않은 구매자입니다.");
 
@@ -294,32 +421,83 @@ async fn billing_keys_schedules_and_the_clock() {
     let at = sandbox.control.now() + 86_400;
     let (_, scheduled) = api
         .call("schedule", "POST", "/subscribe/payments/schedule", Some(json!({"customer_uid": "c-1", "schedules": [
-            {"merchant_uid": "s-1", "schedule_at": at, "amount": 9900, "name": "다음 달"},
-            {"merchant_uid": "s-2", "schedule_at": at + 86_400, "amount": 9900, "name": "그다음 달"}]})))
+            {"merchant_uid": "s-1", "schedule_at": at, "amount": 9900, "currency": "KRW", "name": "다음 달"},
+            {"merchant_uid": "s-2", "schedule_at": at + 86_400, "amount": 9900, "currency": "KRW", "name": "그다음 달"}]})))
         .await;
-    assert_eq!(scheduled["response"].as_array().unwrap().len(), 2, "{scheduled}");
+    assert_eq!(
+        scheduled["response"].as_array().map(Vec::len),
+        Some(2),
+        "{scheduled}"
+    );
     let (_, unscheduled) = api
-        .call("unschedule", "POST", "/subscribe/payments/unschedule", Some(json!({"customer_uid": "c-1", "merchant_uid": ["s-2"]})))
-    assert_eq!(unscheduled["response"][0]["schedule_status"], "revoked", "{unscheduled}");
-    assert_eq!(unscheduled["response"][0]["schedule_status"], "revoked");
+        .call(
+            "unschedule",
+            "POST",
+            "/subscribe/payments/unschedule",
+            Some(json!({"customer_uid": "c-1", "merchant_uid": ["s-2"]})),
+        )
+        .await;
+    assert_eq!(
+        unscheduled["response"][0]["schedule_status"], "revoked",
+        "{unscheduled}"
+    );
     sandbox.control.advance(Duration::from_secs(3600)).await;
-    let (_, waiting) = api.call("getScheduleByMid", "GET", "/subscribe/payments/schedule/s-1", None).await;
-    assert_eq!(waiting["response"]["schedule_status"], "scheduled");
+    api.renew(&sandbox.imp_key, &sandbox.imp_secret).await;
+    let (_, waiting) = api
+        .call(
+            "getScheduleByMid",
+            "GET",
+            "/subscribe/payments/schedule/s-1",
+            None,
+        )
+        .await;
+    assert_eq!(
+        waiting["response"]["schedule_status"], "scheduled",
+        "{waiting}"
+    );
     sandbox.control.advance(Duration::from_secs(86_400)).await;
-    let (_, done) = api.call("getScheduleByMid", "GET", "/subscribe/payments/schedule/s-1", None).await;
+    api.renew(&sandbox.imp_key, &sandbox.imp_secret).await;
+    let (_, done) = api
+        .call(
+            "getScheduleByMid",
+            "GET",
+            "/subscribe/payments/schedule/s-1",
+            None,
+        )
+        .await;
     assert_eq!(done["response"]["schedule_status"], "executed", "{done}");
     assert_eq!(done["response"]["payment_status"], "paid");
     let (_, payments) = api
-        .call("customer_payments", "GET", "/subscribe/customers/c-1/payments", None)
+        .call(
+            "customer_payments",
+            "GET",
+            "/subscribe/customers/c-1/payments",
+            None,
+        )
         .await;
     assert_eq!(payments["response"]["total"], 2, "again + the schedule");
-    let last = received.lock().unwrap().last().cloned().unwrap_or_else(|| panic!("no webhook: {:?}", sandbox.control.webhooks()));
-    assert_eq!((last["merchant_uid"].clone(), last["customer_uid"].clone()), (json!("s-1"), json!("c-1")));
+    let last = received
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap_or_else(|| panic!("no webhook: {:?}", sandbox.control.webhooks()));
+    assert_eq!(
+        (last["merchant_uid"].clone(), last["customer_uid"].clone()),
+        (json!("s-1"), json!("c-1"))
+    );
 
     // the token the client holds expires with the sandbox's clock, and the client gets a new one
     let before = sandbox.client.access_token().await.unwrap();
     sandbox.control.advance(Duration::from_secs(31 * 60)).await;
-    let (status, _) = api.call("getScheduleByMid", "GET", "/subscribe/payments/schedule/s-1", None).await;
+    let (status, _) = api
+        .call(
+            "getScheduleByMid",
+            "GET",
+            "/subscribe/payments/schedule/s-1",
+            None,
+        )
+        .await;
     assert_eq!(status, 401, "the old raw token expired");
     let after = sandbox.client.access_token().await.unwrap();
     assert_ne!(before.expose_secret(), after.expose_secret());
@@ -421,7 +599,15 @@ async fn control_endpoints_over_http_and_fixture_overrides() {
 
     let api = Api::new(base, &sandbox.imp_key, &sandbox.imp_secret).await;
     let (status, body) = api
-        .call("queryCashAmount", "GET", "/payments/imp_448280090638/naver/cash-amount", None)
+        .call(
+            "queryCashAmount",
+            "GET",
+            "/payments/imp_448280090638/naver/cash-amount",
+            None,
+        )
         .await;
-    assert_eq!((status, body["message"].clone()), (500, json!("PG사 점검 중입니다.")));
+    assert_eq!(
+        (status, body["message"].clone()),
+        (500, json!("PG사 점검 중입니다."))
+    );
 }
