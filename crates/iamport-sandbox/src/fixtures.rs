@@ -20,6 +20,9 @@ pub struct Fixtures {
     /// Billing keys the store starts with.
     #[serde(default)]
     pub customers: Vec<CustomerEntry>,
+    /// Payments scheduled on billing keys.
+    #[serde(default)]
+    pub schedules: Vec<ScheduleEntry>,
     /// Answers fixed in advance, whatever the store holds (see [`crate::overrides`]).
     #[serde(default)]
     pub overrides: Vec<crate::overrides::Override>,
@@ -35,6 +38,25 @@ pub struct CustomerEntry {
     pub pg_provider: Option<String>,
     #[serde(default)]
     pub customer_name: Option<String>,
+}
+
+/// A payment scheduled on a billing key. `schedule_in`: seconds from the sandbox's start (default
+/// -3600): in the future it waits and runs on the sandbox's clock; else it ran already, with the
+/// stored payment of its `merchant_uid` (or, with none, declined).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    pub customer_uid: String,
+    pub merchant_uid: String,
+    pub amount: f64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default = "an_hour_ago")]
+    pub schedule_in: i64,
+}
+
+fn an_hour_ago() -> i64 {
+    -3600
 }
 
 /// The store part of a payment entry: what `GET /payments/{imp_uid}` and the other lookups show.
@@ -429,6 +451,45 @@ impl Fixtures {
                     unique_in_site: format!("sandbox-di-{}", p.imp_uid),
                     origin: "sandbox".into(),
                     otp: None,
+                },
+            );
+        }
+        for e in &self.schedules {
+            let schedule_at = now + e.schedule_in;
+            let ran = state
+                .by_merchant_uid(&e.merchant_uid)
+                .first()
+                .map(|p| (p.imp_uid.clone(), p.status.clone()));
+            let past = e.schedule_in <= 0;
+            let (imp_uid, payment_status, fail_reason) = match (past, ran) {
+                (false, _) => (None, None, None),
+                (true, Some((uid, status))) => (Some(uid), Some(status), None),
+                (true, None) => (
+                    None,
+                    Some("failed".to_owned()),
+                    Some("카드 승인에 실패하였습니다. (한도초과)".to_owned()),
+                ),
+            };
+            state.schedules.insert(
+                e.merchant_uid.clone(),
+                crate::store::Schedule {
+                    customer_uid: e.customer_uid.clone(),
+                    merchant_uid: e.merchant_uid.clone(),
+                    imp_uid,
+                    schedule_at,
+                    executed_at: if past { schedule_at } else { 0 },
+                    revoked_at: 0,
+                    amount: e.amount,
+                    currency: "KRW".into(),
+                    name: e.name.clone().unwrap_or_default(),
+                    buyer_name: None,
+                    buyer_email: None,
+                    buyer_tel: None,
+                    custom_data: None,
+                    schedule_status: if past { "executed" } else { "scheduled" }.into(),
+                    payment_status,
+                    fail_reason,
+                    notice_url: None,
                 },
             );
         }

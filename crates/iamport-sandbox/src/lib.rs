@@ -1,5 +1,20 @@
 //! A local sandbox of the PortOne V1 (iamport) REST API: the generated [`iamport_server`] router over a
-//! hand-written [`IamportApi`] implementation that answers from a fixture set.
+//! hand-written [`IamportApi`](iamport_server::IamportApi) implementation with state. One sandbox is
+//! one in-memory store, seeded from a fixture set: payments (prepared, paid by card or virtual
+//! account, looked up, cancelled in full or in part), billing keys and their schedules, cash receipts,
+//! certifications and escrow deliveries. It sends webhooks and retries them, runs on a clock tests
+//! move, and has its own controls ([`Control`], and HTTP under `/sandbox/`) for what the browser,
+//! the PG and the bank would do. Operations without behaviour answer with the spec's examples.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use iamport_sandbox::{Checkout, Sandbox};
+//!
+//! let sandbox = Sandbox::start().await?; // a free loopback port, in this process
+//! let paid = sandbox.control.checkout(Checkout::card("order-1", 1000.0)).await?;
+//! let payment = sandbox.client.verify_payment(&paid.imp_uid, 1000).await?;
+//! # Ok(()) }
+//! ```
 
 mod api;
 mod behaviour;
@@ -127,8 +142,15 @@ impl Inner {
     /// Queues the webhooks (those with no URL go to the global one, or nowhere) and sends them in
     /// the background.
     pub(crate) fn notify(self: &Arc<Self>, notices: Vec<Notice>) {
+        if self.queue(notices) {
+            self.wake();
+        }
+    }
+
+    /// Queues the webhooks; whether any was queued.
+    fn queue(&self, notices: Vec<Notice>) -> bool {
         if notices.is_empty() {
-            return;
+            return false;
         }
         let global = self.state().notice_url.clone();
         let now = self.now();
@@ -139,9 +161,7 @@ impl Inner {
                 queued = true;
             }
         }
-        if queued {
-            self.wake();
-        }
+        queued
     }
 
     /// Runs what is due in the background: now, and on every tick of the ticker after.
@@ -166,14 +186,8 @@ impl Inner {
 
     /// Runs the schedules whose time has come, then makes the webhook attempts that are due.
     pub(crate) async fn run_due(self: &Arc<Self>) {
-        let notices = behaviour::billing::run_due_schedules(self);
+        self.queue(behaviour::billing::run_due_schedules(self));
         let now = self.now();
-        let global = self.state().notice_url.clone();
-        for n in notices {
-            if let Some(url) = n.url.or_else(|| global.clone()) {
-                self.webhooks.queue(url, n.body, now);
-            }
-        }
         if self.webhooks.any_due(now) {
             self.webhooks.deliver_due(now).await;
         }
@@ -203,6 +217,8 @@ pub fn app(sandbox: Sandbox) -> Router {
             }
         })
         .on_failure(());
+    // Schedules the fixtures made wait run when their time comes, even if no request wakes the sandbox.
+    sandbox.inner.wake();
     let control = control::routes(sandbox.clone());
     let overrides =
         axum::middleware::from_fn_with_state(sandbox.clone(), overrides::answer_overrides);

@@ -604,63 +604,68 @@ pub(crate) fn retry(
     let now = s.now();
     let mut state = s.state();
     let merchant_uid = text(&input.merchant_uid);
-    let failed = state
-        .schedules
-        .get(&merchant_uid)
-        .filter(|sc| sc.payment_status.as_deref() == Some(FAILED))
-        .cloned();
-    let Some(sc) = failed else {
+    let Some(sc) = state.schedules.get(&merchant_uid).cloned() else {
         return answer!(
             RetryScheduleByMidResponse::NotFound,
             error("존재하지 않는 결제예약 또는 빌링키입니다.")
         );
     };
-    let (payment, notice) = match execute(&mut state, now, &sc) {
-        Some(done) => done,
-        None => {
-            return answer!(
-                RetryScheduleByMidResponse::NotFound,
-                error("존재하지 않는 결제예약 또는 빌링키입니다.")
-            );
-        }
-    };
+    if sc.payment_status.as_deref() != Some(FAILED) {
+        return answer!(
+            RetryScheduleByMidResponse::Ok,
+            refused("결제에 실패한 결제예약만 다시 시도할 수 있습니다.")
+        );
+    }
+    let executed = execute(&mut state, now, &sc);
     drop(state);
-    s.notify(vec![notice]);
-    answer!(RetryScheduleByMidResponse::Ok, ok(render(&payment)))
+    match executed {
+        Ok((payment, notice)) => {
+            s.notify(vec![notice]);
+            answer!(RetryScheduleByMidResponse::Ok, ok(render(&payment)))
+        }
+        Err(message) => answer!(RetryScheduleByMidResponse::Ok, refused(&message)),
+    }
 }
 
-/// Pays a schedule with its billing key and records the result on it; `None` if its key is gone.
-fn execute(state: &mut State, now: i64, sc: &Schedule) -> Option<(Payment, Notice)> {
-    let customer = state.customers.get(&sc.customer_uid).cloned()?;
-    let args = Args(json!({
-        "merchant_uid": sc.merchant_uid,
-        "amount": sc.amount,
-        "currency": sc.currency,
-        "name": sc.name,
-        "buyer_name": sc.buyer_name,
-        "buyer_email": sc.buyer_email,
-        "buyer_tel": sc.buyer_tel,
-        "custom_data": sc.custom_data,
-        "notice_url": sc.notice_url,
-    }));
-    let made = pay(state, now, &customer, &args, "payment.scheduled");
-    let entry = state.schedules.get_mut(&sc.merchant_uid)?;
-    entry.schedule_status = EXECUTED.into();
-    entry.executed_at = now;
-    match made {
-        Ok(p) => {
-            entry.imp_uid = Some(p.imp_uid.clone());
-            entry.payment_status = Some(p.status.clone());
-            entry.fail_reason = p.fail_reason.clone();
-            let notice = Notice::of(&p);
-            Some((p, notice))
+/// Pays a schedule with its billing key and records the result on it (a payment refused before it
+/// was made, e.g. its key is gone, is recorded as `failed` with the reason).
+fn execute(state: &mut State, now: i64, sc: &Schedule) -> Result<(Payment, Notice), String> {
+    let made = match state.customers.get(&sc.customer_uid).cloned() {
+        Some(customer) => {
+            let args = Args(json!({
+                "merchant_uid": sc.merchant_uid,
+                "amount": sc.amount,
+                "currency": sc.currency,
+                "name": sc.name,
+                "buyer_name": sc.buyer_name,
+                "buyer_email": sc.buyer_email,
+                "buyer_tel": sc.buyer_tel,
+                "custom_data": sc.custom_data,
+                "notice_url": sc.notice_url,
+            }));
+            pay(state, now, &customer, &args, "payment.scheduled")
         }
-        Err(message) => {
-            entry.payment_status = Some(FAILED.into());
-            entry.fail_reason = Some(message);
-            None
+        None => Err(UNKNOWN_BUYER.to_owned()),
+    };
+    if let Some(entry) = state.schedules.get_mut(&sc.merchant_uid) {
+        entry.schedule_status = EXECUTED.into();
+        entry.executed_at = now;
+        match &made {
+            Ok(p) => {
+                entry.imp_uid = Some(p.imp_uid.clone());
+                entry.payment_status = Some(p.status.clone());
+                entry.fail_reason = p.fail_reason.clone();
+            }
+            Err(message) => {
+                entry.payment_status = Some(FAILED.into());
+                entry.fail_reason = Some(message.clone());
+            }
         }
     }
+    made.map(|p| {
+        let notice = Notice::of(&p);
+        (p, notice)
+    })
 }
 
 /// Runs every schedule whose time the sandbox's clock has reached; the webhooks to send.
@@ -673,21 +678,8 @@ pub(crate) fn run_due_schedules(s: &Inner) -> Vec<Notice> {
         .filter(|sc| sc.schedule_status == SCHEDULED && sc.schedule_at <= now)
         .cloned()
         .collect();
-    let mut notices = vec![];
-    for sc in due {
-        match execute(&mut state, now, &sc) {
-            Some((_, notice)) => notices.push(notice),
-            None => {
-                if let Some(entry) = state.schedules.get_mut(&sc.merchant_uid)
-                    && entry.schedule_status == SCHEDULED
-                {
-                    entry.schedule_status = EXECUTED.into();
-                    entry.executed_at = now;
-                    entry.payment_status = Some(FAILED.into());
-                    entry.fail_reason = Some(UNKNOWN_BUYER.into());
-                }
-            }
-        }
-    }
-    notices
+    due.iter()
+        .filter_map(|sc| execute(&mut state, now, sc).ok())
+        .map(|(_, notice)| notice)
+        .collect()
 }

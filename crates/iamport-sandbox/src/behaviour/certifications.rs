@@ -7,7 +7,7 @@ use iamport_server::{
 };
 use serde_json::json;
 
-use super::{Args, answer, error, ok, text, to_json};
+use super::{Args, answer, error, ok, refused, text, to_json};
 use crate::Inner;
 use crate::store::Certification;
 
@@ -18,13 +18,15 @@ const NO_REQUEST: &str = "존재하지 않는 본인인증 요청입니다.";
 
 pub(crate) fn request(s: &Inner, input: inputs::RequestOtp) -> RequestOtpResponse {
     let args = Args::of(&input.body);
-    let now = s.now();
     let mut state = s.state();
     let imp_uid = state.next_id("imp_");
     let birth = args.str("birth").unwrap_or_default();
     let gender_digit = args.str("gender_digit").unwrap_or_default();
-    let birthday = match birth.len() {
-        8 => format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]),
+    let birthday = match birth.chars().collect::<Vec<_>>() {
+        digits if digits.len() == 8 && digits.iter().all(char::is_ascii_digit) => {
+            let part = |r: std::ops::Range<usize>| digits[r].iter().collect::<String>();
+            format!("{}-{}-{}", part(0..4), part(4..6), part(6..8))
+        }
         _ => birth,
     };
     state.certifications.insert(
@@ -52,7 +54,6 @@ pub(crate) fn request(s: &Inner, input: inputs::RequestOtp) -> RequestOtpRespons
             otp: Some(SANDBOX_OTP.into()),
         },
     );
-    let _ = now;
     answer!(RequestOtpResponse::Ok, ok(json!({ "imp_uid": imp_uid })))
 }
 
@@ -60,17 +61,19 @@ pub(crate) fn confirm(s: &Inner, input: inputs::ConfirmOtp) -> ConfirmOtpRespons
     let args = Args::of(&input.body);
     let now = s.now();
     let mut state = s.state();
-    let Some(c) = state
-        .certifications
-        .get_mut(&text(&input.imp_uid))
-        .filter(|c| !c.certified)
-    else {
+    let Some(c) = state.certifications.get_mut(&text(&input.imp_uid)) else {
         return answer!(ConfirmOtpResponse::NotFound, error(NO_REQUEST));
     };
+    if c.certified {
+        return answer!(
+            ConfirmOtpResponse::Ok,
+            refused("이미 인증이 완료된 본인인증 요청입니다.")
+        );
+    }
     if args.str("otp").as_deref() != c.otp.as_deref() {
         return answer!(
-            ConfirmOtpResponse::BadRequest,
-            error("인증번호(OTP)가 일치하지 않습니다.")
+            ConfirmOtpResponse::Ok,
+            refused("인증번호(OTP)가 일치하지 않습니다.")
         );
     }
     c.certified = true;

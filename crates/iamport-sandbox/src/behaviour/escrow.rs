@@ -10,7 +10,9 @@ use super::{Args, answer, error, ok, text};
 use crate::Inner;
 use crate::store::{Logis, PAID};
 
-const NOT_ESCROW: &str = "에스크로 결제건이 아닙니다.";
+/// A payment that is not a paid escrow payment has no delivery to register: a conflict with its
+/// state (409), not a malformed request.
+const NOT_ESCROW: &str = "결제완료된 에스크로 결제건이 아닙니다.";
 
 fn render(l: &Logis) -> Value {
     json!({
@@ -56,7 +58,7 @@ pub(crate) fn save(s: &Inner, input: inputs::EscrowLogisSave) -> EscrowLogisSave
         return answer!(EscrowLogisSaveResponse::NotFound, error(NO_PAYMENT));
     };
     if !p.escrow || p.status != PAID {
-        return answer!(EscrowLogisSaveResponse::BadRequest, error(NOT_ESCROW));
+        return answer!(EscrowLogisSaveResponse::Conflict, error(NOT_ESCROW));
     }
     if state.logis.contains_key(&uid) {
         return answer!(

@@ -129,11 +129,17 @@ pub(crate) fn page<T: Clone>(
     limit: u64,
 ) -> (usize, i64, i64, Vec<T>) {
     let page = page.unwrap_or(1).max(1);
-    let limit = limit.max(1) as usize;
+    let limit = usize::try_from(limit.max(1)).unwrap_or(usize::MAX);
     let total = items.len();
-    let start = (page as usize - 1).saturating_mul(limit);
+    let start = usize::try_from(page - 1)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(limit);
     let slice: Vec<T> = items.iter().skip(start).take(limit).cloned().collect();
     let previous = if page > 1 { page - 1 } else { 0 };
-    let next = if start + limit < total { page + 1 } else { 0 };
+    let next = if start.saturating_add(limit) < total {
+        page.saturating_add(1)
+    } else {
+        0
+    };
     (total, previous, next, slice)
 }

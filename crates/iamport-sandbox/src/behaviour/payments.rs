@@ -159,7 +159,7 @@ pub(crate) fn get_by_status(
     let state = s.state();
     let status = text(&input.payment_status);
     let to = input.to.unwrap_or(now);
-    let from = input.from.unwrap_or(to - DEFAULT_SPAN_SECS);
+    let from = input.from.unwrap_or(to.saturating_sub(DEFAULT_SPAN_SECS));
     let mut found: Vec<&Payment> = state
         .payments
         .values()
@@ -260,8 +260,8 @@ pub(crate) fn cancel(s: &Arc<Inner>, input: inputs::CancelPayment) -> CancelPaym
             .map(|p| p.imp_uid.clone()),
         (None, None) => {
             return answer!(
-                CancelPaymentResponse::BadRequest,
-                error("imp_uid 또는 merchant_uid 중 하나는 필수입니다.")
+                CancelPaymentResponse::Ok,
+                refused("imp_uid 또는 merchant_uid 중 하나는 필수입니다.")
             );
         }
     };
