@@ -2,7 +2,7 @@
 //! receipts, certifications and escrow deliveries. One [`State`] behind one lock; the rules that
 //! change it live in [`crate::behaviour`], the answers are rendered from it as the spec's JSON.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -249,19 +249,42 @@ pub struct Logis {
 #[derive(Debug, Default)]
 pub struct State {
     pub payments: BTreeMap<String, Payment>,
-    pub prepared: HashMap<String, Prepared>,
+    pub prepared: BTreeMap<String, Prepared>,
     pub customers: BTreeMap<String, Customer>,
     pub schedules: BTreeMap<String, Schedule>,
-    pub receipts: HashMap<String, Receipt>,
-    pub external_receipts: HashMap<String, Receipt>,
-    pub certifications: HashMap<String, Certification>,
-    pub logis: HashMap<String, Logis>,
+    pub receipts: BTreeMap<String, Receipt>,
+    pub external_receipts: BTreeMap<String, Receipt>,
+    pub certifications: BTreeMap<String, Certification>,
+    pub logis: BTreeMap<String, Logis>,
     /// The webhook URL of payments that name none.
     pub notice_url: Option<String>,
     counter: u64,
 }
 
+/// Records of one kind a sandbox keeps; beyond, the one with the smallest key goes (for payments,
+/// the oldest the sandbox made: their ids count up), so a long run or a flood of requests cannot
+/// exhaust memory.
+pub const MAX_RECORDS: usize = 20_000;
+
+fn trim<V>(map: &mut BTreeMap<String, V>) {
+    while map.len() > MAX_RECORDS {
+        map.pop_first();
+    }
+}
+
 impl State {
+    /// Keeps every kind of record within [`MAX_RECORDS`].
+    pub fn trim(&mut self) {
+        trim(&mut self.payments);
+        trim(&mut self.prepared);
+        trim(&mut self.customers);
+        trim(&mut self.schedules);
+        trim(&mut self.receipts);
+        trim(&mut self.external_receipts);
+        trim(&mut self.certifications);
+        trim(&mut self.logis);
+    }
+
     /// A fresh id with `prefix`, unique in this sandbox (12 digits, like PortOne's).
     pub fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
@@ -277,5 +300,34 @@ impl State {
             .collect();
         found.sort_by_key(|p| std::cmp::Reverse((p.started_at, p.imp_uid.clone())));
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_keeps_the_newest_records_within_its_limit() {
+        let mut state = State::default();
+        for _ in 0..MAX_RECORDS + 5 {
+            let id = state.next_id("imp_");
+            state.payments.insert(
+                id.clone(),
+                Payment {
+                    imp_uid: id,
+                    ..Payment::default()
+                },
+            );
+        }
+        let newest = state.payments.keys().next_back().cloned();
+        state.trim();
+        assert_eq!(state.payments.len(), MAX_RECORDS);
+        assert_eq!(state.payments.keys().next_back().cloned(), newest);
+        assert_eq!(
+            state.payments.keys().next().map(String::as_str),
+            Some("imp_100000000006"),
+            "the five oldest went"
+        );
     }
 }

@@ -15,6 +15,8 @@ use serde_json::Value;
 pub const RETRIES: usize = 5;
 /// Sandbox seconds between two attempts.
 pub const RETRY_INTERVAL_SECS: i64 = 60;
+/// Deliveries kept for the control API; beyond, the oldest finished ones go.
+pub const MAX_DELIVERIES: usize = 10_000;
 /// How long one attempt waits for the merchant's answer (real time).
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -79,7 +81,12 @@ impl Webhooks {
     /// Queues a webhook, due at once.
     pub(crate) fn queue(&self, url: String, body: Value, now: i64) {
         let mut all = self.lock();
-        let id = all.len() as u64 + 1;
+        if all.len() >= MAX_DELIVERIES
+            && let Some(oldest) = all.iter().position(|d| d.state != DeliveryState::Pending)
+        {
+            all.remove(oldest);
+        }
+        let id = all.last().map_or(1, |d| d.id + 1);
         all.push(Delivery {
             id,
             url,
@@ -105,24 +112,25 @@ impl Webhooks {
     /// Makes every attempt due at `now` (concurrently), and records each result.
     pub(crate) async fn deliver_due(&self, now: i64) {
         let _round = self.round.lock().await;
-        let due: Vec<(usize, String, Value)> = self
+        let due: Vec<(u64, String, Value)> = self
             .lock()
             .iter()
-            .enumerate()
-            .filter(|(_, d)| d.next_attempt_at.is_some_and(|at| at <= now))
-            .map(|(i, d)| (i, d.url.clone(), d.body.clone()))
+            .filter(|d| d.next_attempt_at.is_some_and(|at| at <= now))
+            .map(|d| (d.id, d.url.clone(), d.body.clone()))
             .collect();
         let mut sends = tokio::task::JoinSet::new();
-        for (i, url, body) in due {
+        for (id, url, body) in due {
             let http = self.http.clone();
-            sends.spawn(async move { (i, send(&http, &url, &body).await) });
+            sends.spawn(async move { (id, send(&http, &url, &body).await) });
         }
         while let Some(done) = sends.join_next().await {
-            let Ok((i, (status, error))) = done else {
+            let Ok((id, (status, error))) = done else {
                 continue;
             };
             let mut all = self.lock();
-            let Some(d) = all.get_mut(i) else { continue };
+            let Some(d) = all.iter_mut().find(|d| d.id == id) else {
+                continue;
+            };
             d.attempts.push(Attempt {
                 at: now,
                 status,

@@ -143,3 +143,21 @@ pub(crate) fn page<T: Clone>(
     };
     (total, previous, next, slice)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::page;
+
+    #[test]
+    fn pages_count_from_one_and_survive_extreme_numbers() {
+        let items: Vec<u32> = (1..=45).collect();
+        assert_eq!(page(&items, None, 20), (45, 0, 2, (1..=20).collect()));
+        assert_eq!(page(&items, Some(3), 20), (45, 2, 0, (41..=45).collect()));
+        assert_eq!(page(&items, Some(i64::MIN), 20).1, 0);
+        let (total, previous, next, list) = page(&items, Some(i64::MAX), u64::MAX);
+        assert_eq!(
+            (total, previous, next, list.len()),
+            (45, i64::MAX - 1, 0, 0)
+        );
+    }
+}
