@@ -598,6 +598,43 @@ async fn control_endpoints_over_http_and_fixture_overrides() {
     assert!((clock["response"]["now"].as_i64().unwrap() - sandbox.control.now()).abs() <= 1);
 
     let api = Api::new(base, &sandbox.imp_key, &sandbox.imp_secret).await;
+    let (status, _) = api
+        .call(
+            "getPaymentByImpUid",
+            "GET",
+            &format!("/payments/{uid}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let reset = http
+        .post(format!("{base}/sandbox/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let (status, _) = api
+        .call(
+            "getPaymentByImpUid",
+            "GET",
+            &format!("/payments/{uid}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status, 404,
+        "the reset store has only the fixtures' payments"
+    );
+    let (status, _) = api
+        .call(
+            "getPaymentByImpUid",
+            "GET",
+            "/payments/imp_448280090638",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(sandbox.control.webhooks().is_empty());
     let (status, body) = api
         .call(
             "queryCashAmount",

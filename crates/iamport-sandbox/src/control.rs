@@ -288,6 +288,15 @@ impl Control {
         inner.run_due().await;
     }
 
+    /// Puts the store back as the fixtures seed it (at the clock's current time), forgets the
+    /// webhooks sent and the global notice URL. Tokens stay valid; the clock is not moved.
+    pub fn reset(&self) {
+        let inner = &self.sandbox.inner;
+        let seed = inner.fixtures.seed(inner.now());
+        *inner.state() = seed;
+        inner.webhooks.clear();
+    }
+
     /// Every webhook so far, oldest first, with its attempts.
     pub fn webhooks(&self) -> Vec<Delivery> {
         self.sandbox.inner.webhooks.list()
@@ -335,6 +344,7 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router {
         .route("/sandbox/webhooks", get(http_webhooks))
         .route("/sandbox/notice-url", put(http_notice_url))
         .route("/sandbox/clock", get(http_clock).post(http_move_clock))
+        .route("/sandbox/reset", post(http_reset))
         .with_state(Control::new(sandbox))
 }
 
@@ -398,6 +408,11 @@ async fn http_notice_url(State(control): State<Control>, bytes: Bytes) -> Respon
         control.set_notice_url(n.notice_url.clone());
         json!({ "notice_url": n.notice_url })
     }))
+}
+
+async fn http_reset(State(control): State<Control>) -> Response {
+    control.reset();
+    envelope(Ok(json!({ "now": control.now() })))
 }
 
 async fn http_clock(State(control): State<Control>) -> Response {

@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     state: Mutex<store::State>,
     pub(crate) webhooks: webhooks::Webhooks,
     pub(crate) overrides: Vec<overrides::Override>,
+    /// What the store starts from, again on a reset.
+    pub(crate) fixtures: Fixtures,
     ticker: OnceLock<()>,
 }
 
@@ -114,6 +116,7 @@ impl Sandbox {
                 state: Mutex::new(state),
                 webhooks: webhooks::Webhooks::new(),
                 overrides: fixtures.overrides.clone(),
+                fixtures: fixtures.clone(),
                 ticker: OnceLock::new(),
             }),
         }

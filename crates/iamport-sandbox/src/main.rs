@@ -236,7 +236,7 @@ fn print_welcome(args: &Args, addr: SocketAddr, fixtures: &Fixtures) {
     }
     let _ = writeln!(
         out,
-        "control (no token; see the sandbox README): POST {base}/sandbox/checkout -d '{{\"merchant_uid\":\"order-1\",\"amount\":1000}}', POST /sandbox/vbanks/{{imp_uid}}/deposit, GET /sandbox/webhooks, PUT /sandbox/notice-url, GET|POST /sandbox/clock"
+        "control (no token; see the sandbox README): POST {base}/sandbox/checkout -d '{{\"merchant_uid\":\"order-1\",\"amount\":1000}}', POST /sandbox/vbanks/{{imp_uid}}/deposit, GET /sandbox/webhooks, PUT /sandbox/notice-url, GET|POST /sandbox/clock, POST /sandbox/reset"
     );
     if let (Some(c), Some(p)) = (fixtures.credentials.0.first(), fixtures.payments.0.first()) {
         let _ = writeln!(out, "try:");

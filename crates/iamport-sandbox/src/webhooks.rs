@@ -98,6 +98,11 @@ impl Webhooks {
         });
     }
 
+    /// Forgets every delivery.
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
     pub(crate) fn list(&self) -> Vec<Delivery> {
         self.lock().clone()
     }
