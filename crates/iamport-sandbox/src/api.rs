@@ -58,7 +58,12 @@ impl IamportApi for Sandbox {
         self.inner.tokens.is_valid(token)
     }
 
-    async fn get_token(&self, _: RequestContext, input: inputs::GetToken) -> GetTokenResponse {
+    async fn get_token(
+        &self,
+        context: RequestContext,
+        input: inputs::GetToken,
+    ) -> GetTokenResponse {
+        prefer!(context, GetTokenResponse);
         let body = input.body;
         let known = self
             .inner
@@ -85,9 +90,10 @@ impl IamportApi for Sandbox {
 
     async fn query_cash_amount(
         &self,
-        _: RequestContext,
+        context: RequestContext,
         input: inputs::QueryCashAmount,
     ) -> QueryCashAmountResponse {
+        prefer!(context, QueryCashAmountResponse);
         match self.inner.naver.get(input.imp_uid.as_str()) {
             None => answer!(
                 QueryCashAmountResponse::NotFound,
