@@ -138,10 +138,8 @@ impl Inner {
         self.clock.now()
     }
 
-    /// The store, locked. Every change goes through here, so the guard keeps the store within its
-    /// limits when it is released.
-    pub(crate) fn state(&self) -> StateGuard<'_> {
-        StateGuard(self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    pub(crate) fn state(&self) -> MutexGuard<'_, store::State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues the webhooks (those with no URL go to the global one, or nowhere) and sends them in
@@ -196,28 +194,6 @@ impl Inner {
         if self.webhooks.any_due(now) {
             self.webhooks.deliver_due(now).await;
         }
-    }
-}
-
-/// The locked store; trims it to [`store::MAX_RECORDS`] per kind on release.
-pub(crate) struct StateGuard<'a>(MutexGuard<'a, store::State>);
-
-impl std::ops::Deref for StateGuard<'_> {
-    type Target = store::State;
-    fn deref(&self) -> &store::State {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for StateGuard<'_> {
-    fn deref_mut(&mut self) -> &mut store::State {
-        &mut self.0
-    }
-}
-
-impl Drop for StateGuard<'_> {
-    fn drop(&mut self) {
-        self.0.trim();
     }
 }
 

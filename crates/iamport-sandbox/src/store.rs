@@ -236,7 +236,7 @@ pub struct Certification {
 }
 
 /// An escrow payment's delivery, as registered (`sender`, `receiver`, `logis` kept as sent).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Logis {
     pub company: String,
     pub invoice: String,
@@ -248,43 +248,106 @@ pub struct Logis {
 /// Everything, behind one lock.
 #[derive(Debug, Default)]
 pub struct State {
-    pub payments: BTreeMap<String, Payment>,
-    pub prepared: BTreeMap<String, Prepared>,
-    pub customers: BTreeMap<String, Customer>,
-    pub schedules: BTreeMap<String, Schedule>,
-    pub receipts: BTreeMap<String, Receipt>,
-    pub external_receipts: BTreeMap<String, Receipt>,
-    pub certifications: BTreeMap<String, Certification>,
-    pub logis: BTreeMap<String, Logis>,
+    pub payments: Table<Payment>,
+    pub prepared: Table<Prepared>,
+    pub customers: Table<Customer>,
+    pub schedules: Table<Schedule>,
+    pub receipts: Table<Receipt>,
+    pub external_receipts: Table<Receipt>,
+    pub certifications: Table<Certification>,
+    pub logis: Table<Logis>,
     /// The webhook URL of payments that name none.
     pub notice_url: Option<String>,
     counter: u64,
 }
 
-/// Records of one kind a sandbox keeps; beyond, the one with the smallest key goes (for payments,
-/// the oldest the sandbox made: their ids count up), so a long run or a flood of requests cannot
-/// exhaust memory.
+/// Records of one kind a sandbox keeps, and the bytes they may take (as JSON); beyond either, the
+/// oldest record the sandbox made goes, so a long run or a flood of requests cannot exhaust memory.
 pub const MAX_RECORDS: usize = 20_000;
+pub const MAX_BYTES: usize = 32 * 1024 * 1024;
 
-fn trim<V>(map: &mut BTreeMap<String, V>) {
-    while map.len() > MAX_RECORDS {
-        map.pop_first();
+/// Records of one kind by key, in arrival order for eviction. Reads go through `Deref` to the map;
+/// writes through [`Table::insert`], [`Table::get_mut`], [`Table::values_mut`], [`Table::remove`].
+#[derive(Debug)]
+pub struct Table<V> {
+    map: BTreeMap<String, V>,
+    /// (arrival number, key), oldest first; an entry is stale once `latest` holds another number.
+    arrivals: std::collections::VecDeque<(u64, String)>,
+    /// key → (its arrival number, its size in bytes when stored)
+    latest: std::collections::HashMap<String, (u64, usize)>,
+    count: u64,
+    bytes: usize,
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Self {
+        Self {
+            map: BTreeMap::new(),
+            arrivals: Default::default(),
+            latest: Default::default(),
+            count: 0,
+            bytes: 0,
+        }
+    }
+}
+
+impl<V> std::ops::Deref for Table<V> {
+    type Target = BTreeMap<String, V>;
+    fn deref(&self) -> &BTreeMap<String, V> {
+        &self.map
+    }
+}
+
+impl<V: Serialize> Table<V> {
+    /// Stores `value` under `key` (a new key arrives last; a replaced one keeps its place), then
+    /// drops the oldest records while over [`MAX_RECORDS`] or [`MAX_BYTES`].
+    pub fn insert(&mut self, key: String, value: V) {
+        let size = serde_json::to_vec(&value).map_or(0, |v| v.len()) + key.len();
+        match self.latest.get_mut(&key) {
+            Some((_, old)) => {
+                self.bytes = self.bytes - *old + size;
+                *old = size;
+            }
+            None => {
+                self.count += 1;
+                self.arrivals.push_back((self.count, key.clone()));
+                self.latest.insert(key.clone(), (self.count, size));
+                self.bytes += size;
+            }
+        }
+        self.map.insert(key, value);
+        while self.map.len() > MAX_RECORDS || self.bytes > MAX_BYTES {
+            let Some((n, oldest)) = self.arrivals.pop_front() else {
+                break;
+            };
+            if self.latest.get(&oldest).is_some_and(|(m, _)| *m == n) {
+                self.remove(&oldest);
+            }
+        }
+        if self.arrivals.len() > 2 * self.map.len() + 64 {
+            let latest = &self.latest;
+            self.arrivals
+                .retain(|(n, k)| latest.get(k).is_some_and(|(m, _)| m == n));
+        }
+    }
+}
+
+impl<V> Table<V> {
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.map.values_mut()
+    }
+    pub fn remove(&mut self, key: &str) -> Option<V> {
+        if let Some((_, size)) = self.latest.remove(key) {
+            self.bytes -= size;
+        }
+        self.map.remove(key)
     }
 }
 
 impl State {
-    /// Keeps every kind of record within [`MAX_RECORDS`].
-    pub fn trim(&mut self) {
-        trim(&mut self.payments);
-        trim(&mut self.prepared);
-        trim(&mut self.customers);
-        trim(&mut self.schedules);
-        trim(&mut self.receipts);
-        trim(&mut self.external_receipts);
-        trim(&mut self.certifications);
-        trim(&mut self.logis);
-    }
-
     /// A fresh id with `prefix`, unique in this sandbox (12 digits, like PortOne's).
     pub fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
@@ -308,26 +371,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_store_keeps_the_newest_records_within_its_limit() {
-        let mut state = State::default();
-        for _ in 0..MAX_RECORDS + 5 {
-            let id = state.next_id("imp_");
-            state.payments.insert(
-                id.clone(),
-                Payment {
-                    imp_uid: id,
-                    ..Payment::default()
-                },
-            );
+    fn a_table_drops_its_oldest_records_beyond_its_limits() {
+        let mut t: Table<String> = Table::default();
+        t.insert("zzz_first".into(), "x".into());
+        for i in 0..MAX_RECORDS {
+            t.insert(format!("m_{i:06}"), "x".into());
         }
-        let newest = state.payments.keys().next_back().cloned();
-        state.trim();
-        assert_eq!(state.payments.len(), MAX_RECORDS);
-        assert_eq!(state.payments.keys().next_back().cloned(), newest);
-        assert_eq!(
-            state.payments.keys().next().map(String::as_str),
-            Some("imp_100000000006"),
-            "the five oldest went"
-        );
+        t.insert("a_last".into(), "x".into());
+        assert_eq!(t.len(), MAX_RECORDS);
+        assert!(!t.contains_key("zzz_first") && !t.contains_key("m_000000"));
+        assert!(t.contains_key("a_last") && t.contains_key("m_000001"));
+
+        // a replaced record keeps its place; a removed one is not counted
+        let mut t: Table<String> = Table::default();
+        t.insert("a".into(), "x".repeat(MAX_BYTES / 2));
+        t.insert("b".into(), "y".into());
+        t.insert("a".into(), "x".repeat(MAX_BYTES / 2 - 100));
+        assert_eq!(t.len(), 2);
+        t.remove("b");
+        t.insert("b".into(), "y".repeat(MAX_BYTES / 2 + 200));
+        assert!(!t.contains_key("a"), "over the byte limit: the oldest went");
+        assert!(t.contains_key("b"));
     }
 }
