@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     sandbox
         .control
         .advance(Duration::from_secs(24 * 3600))
-        .await;
+        .await?;
     let paid = sandbox
         .control
         .deposit(&issued.imp_uid, Deposit::default())

@@ -441,7 +441,11 @@ async fn billing_keys_schedules_and_the_clock() {
         unscheduled["response"][0]["schedule_status"], "revoked",
         "{unscheduled}"
     );
-    sandbox.control.advance(Duration::from_secs(3600)).await;
+    sandbox
+        .control
+        .advance(Duration::from_secs(3600))
+        .await
+        .unwrap();
     api.renew(&sandbox.imp_key, &sandbox.imp_secret).await;
     let (_, waiting) = api
         .call(
@@ -455,7 +459,11 @@ async fn billing_keys_schedules_and_the_clock() {
         waiting["response"]["schedule_status"], "scheduled",
         "{waiting}"
     );
-    sandbox.control.advance(Duration::from_secs(86_400)).await;
+    sandbox
+        .control
+        .advance(Duration::from_secs(86_400))
+        .await
+        .unwrap();
     api.renew(&sandbox.imp_key, &sandbox.imp_secret).await;
     let (_, done) = api
         .call(
@@ -489,7 +497,11 @@ async fn billing_keys_schedules_and_the_clock() {
 
     // the token the client holds expires with the sandbox's clock, and the client gets a new one
     let before = sandbox.client.access_token().await.unwrap();
-    sandbox.control.advance(Duration::from_secs(31 * 60)).await;
+    sandbox
+        .control
+        .advance(Duration::from_secs(31 * 60))
+        .await
+        .unwrap();
     let (status, _) = api
         .call(
             "getScheduleByMid",
@@ -519,10 +531,10 @@ async fn webhooks_are_retried_five_times_a_minute_apart_on_the_sandbox_clock() {
     let hooks = control.webhooks();
     assert_eq!(hooks[0].state, DeliveryState::Pending);
     assert_eq!(hooks[0].next_attempt_at, Some(1_764_086_400 + 60));
-    control.advance(Duration::from_secs(59)).await;
+    control.advance(Duration::from_secs(59)).await.unwrap();
     assert_eq!(received.lock().unwrap().len(), 1, "not before a minute");
     for _ in 0..3 {
-        control.advance(Duration::from_secs(60)).await;
+        control.advance(Duration::from_secs(60)).await.unwrap();
     }
     let hooks = control.webhooks();
     let statuses: Vec<Option<u16>> = hooks[0].attempts.iter().map(|a| a.status).collect();
@@ -536,13 +548,36 @@ async fn webhooks_are_retried_five_times_a_minute_apart_on_the_sandbox_clock() {
         .await
         .unwrap();
     for _ in 0..10 {
-        control.advance(Duration::from_secs(60)).await;
+        control.advance(Duration::from_secs(60)).await.unwrap();
     }
     let hooks = control.webhooks();
     assert_eq!(hooks[1].attempts.len(), 6);
     assert_eq!(hooks[1].state, DeliveryState::Failed);
     let times: Vec<i64> = hooks[1].attempts.iter().map(|a| a.at).collect();
     assert!(times.windows(2).all(|w| w[1] - w[0] == 60), "{times:?}");
+
+    // one move of ten minutes makes every retry that fell due in it, each at its own time
+    let (dead_too, _) = merchant(usize::MAX).await;
+    let at = control.now();
+    control
+        .checkout(Checkout::card("w-3", 1000.0).notice_url(&dead_too))
+        .await
+        .unwrap();
+    control.advance(Duration::from_secs(600)).await.unwrap();
+    let hooks = control.webhooks();
+    let times: Vec<i64> = hooks[2].attempts.iter().map(|a| a.at).collect();
+    assert_eq!(times, (0..6).map(|i| at + 60 * i).collect::<Vec<_>>());
+    assert_eq!(hooks[2].state, DeliveryState::Failed);
+
+    // a clock past 9999-12-31 is refused, and the clock stays
+    assert!(control.set_time(i64::MAX).await.is_err());
+    assert!(
+        control
+            .advance(Duration::from_secs(u64::MAX))
+            .await
+            .is_err()
+    );
+    assert_eq!(control.now(), at + 600);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,15 +27,20 @@ impl SandboxClock {
         }
     }
 
-    /// Moves the clock forward (or back, with a negative number) by `secs` seconds.
-    pub fn advance(&self, secs: i64) {
-        self.offset.fetch_add(secs, Ordering::SeqCst);
+    /// Moves the clock by `secs` seconds (back, if negative); refused (the clock unmoved) when the
+    /// result would leave [`EARLIEST`]..=[`LATEST`].
+    pub fn advance(&self, secs: i64) -> Result<i64, OutOfRange> {
+        self.set(self.now().checked_add(secs).ok_or(OutOfRange)?)
     }
 
-    /// Sets the clock to `unix_secs`.
-    pub fn set(&self, unix_secs: i64) {
+    /// Sets the clock to `unix_secs`; refused (the clock unmoved) outside [`EARLIEST`]..=[`LATEST`].
+    pub fn set(&self, unix_secs: i64) -> Result<i64, OutOfRange> {
+        if !(EARLIEST..=LATEST).contains(&unix_secs) {
+            return Err(OutOfRange);
+        }
         let raw = self.inner.now();
         self.offset.store(unix_secs - raw, Ordering::SeqCst);
+        Ok(unix_secs)
     }
 
     /// The sandbox's "now" as an [`Instant`], for the `IamportClient`'s token cache: the time
@@ -59,9 +64,24 @@ impl SandboxClock {
 
 impl Clock for SandboxClock {
     fn now(&self) -> i64 {
-        self.inner.now() + self.offset.load(Ordering::SeqCst)
+        self.inner
+            .now()
+            .saturating_add(self.offset.load(Ordering::SeqCst))
     }
 }
+
+/// The earliest time the clock can be set to: 1970-01-01.
+pub const EARLIEST: i64 = 0;
+/// The latest: 9999-12-31 23:59:59 UTC, so that every time the sandbox derives (a token's expiry, a
+/// due date, a retry) stays far from overflowing.
+pub const LATEST: i64 = 253_402_300_799;
+
+/// A clock move that would leave [`EARLIEST`]..=[`LATEST`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the sandbox's clock stays between {EARLIEST} (1970-01-01) and {LATEST} (9999-12-31) in UNIX seconds"
+)]
+pub struct OutOfRange;
 
 impl std::fmt::Debug for SandboxClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,12 +111,16 @@ mod tests {
     fn moves_and_sets() {
         let clock = SandboxClock::new(ManualClock::new(1_000));
         assert_eq!(clock.now(), 1_000);
-        clock.advance(60);
+        assert_eq!(clock.advance(60), Ok(1_060));
         assert_eq!(clock.now(), 1_060);
-        clock.set(5_000);
+        assert_eq!(clock.set(5_000), Ok(5_000));
         assert_eq!(clock.now(), 5_000);
         let before = clock.instant();
-        clock.advance(3_600);
+        clock.advance(3_600).unwrap();
         assert!(clock.instant() >= before + Duration::from_secs(3_600));
+        assert_eq!(clock.set(i64::MAX), Err(OutOfRange));
+        assert_eq!(clock.advance(i64::MAX), Err(OutOfRange));
+        assert_eq!(clock.advance(-10_000), Err(OutOfRange));
+        assert_eq!(clock.now(), 8_600, "a refused move leaves the clock");
     }
 }

@@ -281,11 +281,14 @@ impl Control {
         Ok(crate::behaviour::payments::render(&paid))
     }
 
-    /// Queues the payment's webhook and makes the first attempt before returning.
+    /// Queues the payment's webhook and returns once its first attempt is made (here, or by a
+    /// round already under way).
     async fn changed(&self, p: &crate::store::Payment) {
         let inner = &self.sandbox.inner;
-        inner.notify(vec![Notice::of(p)]);
+        let ids = inner.queue(vec![Notice::of(p)]);
         inner.run_due().await;
+        inner.webhooks.attempted(&ids).await;
+        inner.wake();
     }
 
     /// Puts the store back as the fixtures seed it (at the clock's current time), forgets the
@@ -312,18 +315,43 @@ impl Control {
         self.sandbox.inner.now()
     }
 
-    /// Moves the clock forward, then runs what became due (schedules, webhook retries) before
-    /// returning.
-    pub async fn advance(&self, by: Duration) {
-        self.sandbox.inner.clock.advance(by.as_secs() as i64);
-        self.sandbox.inner.run_due().await;
+    /// Moves the clock forward, then runs what became due (schedules, webhook retries, each at
+    /// its own time) before returning; the new time. Refused past 9999-12-31.
+    pub async fn advance(&self, by: Duration) -> Result<i64, ControlError> {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
+        let now = self
+            .sandbox
+            .inner
+            .clock
+            .advance(secs)
+            .map_err(out_of_range)?;
+        self.run_due(now).await;
+        Ok(now)
     }
 
-    /// Sets the clock, then runs what became due.
-    pub async fn set_time(&self, unix_secs: i64) {
-        self.sandbox.inner.clock.set(unix_secs);
-        self.sandbox.inner.run_due().await;
+    /// Sets the clock (UNIX seconds, 1970 to 9999), then runs what became due; the new time.
+    pub async fn set_time(&self, unix_secs: i64) -> Result<i64, ControlError> {
+        let now = self
+            .sandbox
+            .inner
+            .clock
+            .set(unix_secs)
+            .map_err(out_of_range)?;
+        self.run_due(now).await;
+        Ok(now)
     }
+
+    /// Runs the schedules due by `now` and every webhook attempt due by then, including those a
+    /// background round has under way.
+    async fn run_due(&self, now: i64) {
+        let inner = &self.sandbox.inner;
+        inner.run_due().await;
+        inner.webhooks.settled(now).await;
+    }
+}
+
+fn out_of_range(e: crate::clock::OutOfRange) -> ControlError {
+    ControlError::BadRequest(e.to_string())
 }
 
 fn decode_payment(v: Value) -> Result<PaymentAnnotation, ControlError> {
@@ -432,17 +460,14 @@ async fn http_move_clock(State(control): State<Control>, bytes: Bytes) -> Respon
         Ok(MoveClock {
             advance: Some(secs),
             now: None,
-        }) if secs >= 0 => {
-            control.advance(Duration::from_secs(secs as u64)).await;
-            Ok(json!({ "now": control.now() }))
-        }
+        }) if secs >= 0 => control
+            .advance(Duration::from_secs(secs.unsigned_abs()))
+            .await
+            .map(|now| json!({ "now": now })),
         Ok(MoveClock {
             advance: None,
             now: Some(at),
-        }) => {
-            control.set_time(at).await;
-            Ok(json!({ "now": control.now() }))
-        }
+        }) => control.set_time(at).await.map(|now| json!({ "now": now })),
         Ok(_) => Err(ControlError::BadRequest(
             "send either {\"advance\": seconds >= 0} or {\"now\": unix seconds}".into(),
         )),

@@ -145,26 +145,25 @@ impl Inner {
     /// Queues the webhooks (those with no URL go to the global one, or nowhere) and sends them in
     /// the background.
     pub(crate) fn notify(self: &Arc<Self>, notices: Vec<Notice>) {
-        if self.queue(notices) {
+        if !self.queue(notices).is_empty() {
             self.wake();
         }
     }
 
-    /// Queues the webhooks; whether any was queued.
-    fn queue(&self, notices: Vec<Notice>) -> bool {
+    /// Queues the webhooks; the ids of those queued.
+    pub(crate) fn queue(&self, notices: Vec<Notice>) -> Vec<u64> {
         if notices.is_empty() {
-            return false;
+            return vec![];
         }
         let global = self.state().notice_url.clone();
         let now = self.now();
-        let mut queued = false;
-        for n in notices {
-            if let Some(url) = n.url.or_else(|| global.clone()) {
-                self.webhooks.queue(url, n.body, now);
-                queued = true;
-            }
-        }
-        queued
+        notices
+            .into_iter()
+            .filter_map(|n| {
+                let url = n.url.or_else(|| global.clone())?;
+                Some(self.webhooks.queue(url, n.body, now))
+            })
+            .collect()
     }
 
     /// Runs what is due in the background: now, and on every tick of the ticker after.
@@ -181,7 +180,13 @@ impl Inner {
                 loop {
                     tick.tick().await;
                     let Some(me) = weak.upgrade() else { return };
-                    me.run_due().await;
+                    // its own task: should a round fail, the next tick still comes
+                    if tokio::spawn(async move { me.run_due().await })
+                        .await
+                        .is_err()
+                    {
+                        tracing::error!("a round of schedules and webhooks failed");
+                    }
                 }
             });
         });

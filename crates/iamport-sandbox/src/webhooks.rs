@@ -36,6 +36,9 @@ pub struct Delivery {
     pub state: DeliveryState,
     /// Sandbox time of the next attempt, while `pending`.
     pub next_attempt_at: Option<i64>,
+    /// An attempt is under way (not listed).
+    #[serde(skip)]
+    pub(crate) in_flight: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -61,8 +64,6 @@ pub struct Attempt {
 pub(crate) struct Webhooks {
     deliveries: Mutex<Vec<Delivery>>,
     http: reqwest::Client,
-    /// One delivery round at a time, so no attempt is made twice.
-    round: tokio::sync::Mutex<()>,
 }
 
 impl Webhooks {
@@ -74,12 +75,11 @@ impl Webhooks {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
-            round: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Queues a webhook, due at once.
-    pub(crate) fn queue(&self, url: String, body: Value, now: i64) {
+    /// Queues a webhook, due at once; its id.
+    pub(crate) fn queue(&self, url: String, body: Value, now: i64) -> u64 {
         let mut all = self.lock();
         if all.len() >= MAX_DELIVERIES
             && let Some(oldest) = all.iter().position(|d| d.state != DeliveryState::Pending)
@@ -95,7 +95,47 @@ impl Webhooks {
             attempts: vec![],
             state: DeliveryState::Pending,
             next_attempt_at: Some(now),
+            in_flight: false,
         });
+        id
+    }
+
+    /// Waits until no attempt due by `now` is left or under way (a round elsewhere may hold some),
+    /// for at most as long as every retry could take.
+    pub(crate) async fn settled(&self, now: i64) {
+        let most = (ATTEMPT_TIMEOUT + Duration::from_secs(1)) * (RETRIES as u32 + 1);
+        let _ = tokio::time::timeout(most, async {
+            loop {
+                let busy = self
+                    .lock()
+                    .iter()
+                    .any(|d| d.in_flight || d.next_attempt_at.is_some_and(|at| at <= now));
+                if !busy {
+                    return;
+                }
+                self.deliver_due(now).await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+    }
+
+    /// Waits (at most one attempt's timeout and a second) until each of `ids` has had an attempt.
+    pub(crate) async fn attempted(&self, ids: &[u64]) {
+        let waited = tokio::time::timeout(ATTEMPT_TIMEOUT + Duration::from_secs(1), async {
+            loop {
+                let done = self
+                    .lock()
+                    .iter()
+                    .filter(|d| ids.contains(&d.id))
+                    .all(|d| !d.attempts.is_empty() || d.state != DeliveryState::Pending);
+                if done {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        let _ = waited.await;
     }
 
     /// Forgets every delivery.
@@ -107,48 +147,60 @@ impl Webhooks {
         self.lock().clone()
     }
 
-    /// Whether an attempt is due at `now`.
+    /// Whether an attempt is due at `now` (and not under way).
     pub(crate) fn any_due(&self, now: i64) -> bool {
         self.lock()
             .iter()
-            .any(|d| d.next_attempt_at.is_some_and(|at| at <= now))
+            .any(|d| !d.in_flight && d.next_attempt_at.is_some_and(|at| at <= now))
     }
 
-    /// Makes every attempt due at `now` (concurrently), and records each result.
+    /// Makes every attempt due by `now`, each at the time it was due (so a clock moved by ten
+    /// minutes makes a failing delivery's retries, a minute apart, in one call), concurrently, and
+    /// records each result. A delivery whose attempt is under way elsewhere is left to it: a notice
+    /// URL that does not answer holds up its own deliveries only.
     pub(crate) async fn deliver_due(&self, now: i64) {
-        let _round = self.round.lock().await;
-        let due: Vec<(u64, String, Value)> = self
-            .lock()
-            .iter()
-            .filter(|d| d.next_attempt_at.is_some_and(|at| at <= now))
-            .map(|d| (d.id, d.url.clone(), d.body.clone()))
-            .collect();
-        let mut sends = tokio::task::JoinSet::new();
-        for (id, url, body) in due {
-            let http = self.http.clone();
-            sends.spawn(async move { (id, send(&http, &url, &body).await) });
-        }
-        while let Some(done) = sends.join_next().await {
-            let Ok((id, (status, error))) = done else {
-                continue;
-            };
-            let mut all = self.lock();
-            let Some(d) = all.iter_mut().find(|d| d.id == id) else {
-                continue;
-            };
-            d.attempts.push(Attempt {
-                at: now,
-                status,
-                error: error.clone(),
-            });
-            if error.is_none() {
-                d.state = DeliveryState::Delivered;
-                d.next_attempt_at = None;
-            } else if d.attempts.len() > RETRIES {
-                d.state = DeliveryState::Failed;
-                d.next_attempt_at = None;
-            } else {
-                d.next_attempt_at = Some(now + RETRY_INTERVAL_SECS);
+        loop {
+            let due: Vec<(u64, i64, String, Value)> = self
+                .lock()
+                .iter_mut()
+                .filter(|d| !d.in_flight)
+                .filter_map(|d| {
+                    let at = d.next_attempt_at.filter(|at| *at <= now)?;
+                    d.in_flight = true;
+                    Some((d.id, at, d.url.clone(), d.body.clone()))
+                })
+                .collect();
+            if due.is_empty() {
+                return;
+            }
+            let mut sends = tokio::task::JoinSet::new();
+            for (id, at, url, body) in due {
+                let http = self.http.clone();
+                sends.spawn(async move { (id, at, send(&http, &url, &body).await) });
+            }
+            while let Some(done) = sends.join_next().await {
+                let Ok((id, at, (status, error))) = done else {
+                    continue;
+                };
+                let mut all = self.lock();
+                let Some(d) = all.iter_mut().find(|d| d.id == id) else {
+                    continue;
+                };
+                d.in_flight = false;
+                d.attempts.push(Attempt {
+                    at,
+                    status,
+                    error: error.clone(),
+                });
+                if error.is_none() {
+                    d.state = DeliveryState::Delivered;
+                    d.next_attempt_at = None;
+                } else if d.attempts.len() > RETRIES {
+                    d.state = DeliveryState::Failed;
+                    d.next_attempt_at = None;
+                } else {
+                    d.next_attempt_at = Some(at + RETRY_INTERVAL_SECS);
+                }
             }
         }
     }
