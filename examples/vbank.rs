@@ -19,7 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("sandbox at {}", sandbox.base_url);
     let (notice_url, mut verified) = merchant::start(sandbox.client.clone()).await;
     // Every payment's webhooks go to the merchant (as set in PortOne's console).
-    sandbox.control.set_notice_url(Some(notice_url));
+    sandbox.control.set_notice_url(Some(notice_url))?;
 
     // The buyer picks a virtual account at checkout: it is issued, due in three days.
     let issued = sandbox

@@ -293,7 +293,7 @@ async fn virtual_account_issued_deposited_and_refunded_to_an_account() {
     let sandbox = Sandbox::start().await.unwrap();
     let api = Api::new(&sandbox.base_url, &sandbox.imp_key, &sandbox.imp_secret).await;
     let (hook, received) = merchant(0).await;
-    sandbox.control.set_notice_url(Some(hook));
+    sandbox.control.set_notice_url(Some(hook)).unwrap();
 
     let issued = sandbox
         .control
@@ -367,7 +367,7 @@ async fn billing_keys_schedules_and_the_clock() {
     let sandbox = Sandbox::start().await.unwrap();
     let mut api = Api::new(&sandbox.base_url, &sandbox.imp_key, &sandbox.imp_secret).await;
     let (hook, received) = merchant(0).await;
-    sandbox.control.set_notice_url(Some(hook));
+    sandbox.control.set_notice_url(Some(hook)).unwrap();
 
     let (_, key) = api
         .call(
@@ -484,16 +484,20 @@ async fn billing_keys_schedules_and_the_clock() {
         )
         .await;
     assert_eq!(payments["response"]["total"], 2, "again + the schedule");
-    let last = received
+    // the schedule's webhook (the fixtures' own schedule, due the same day, ran too)
+    let notice = received
         .lock()
         .unwrap()
-        .last()
+        .iter()
+        .find(|b| b["merchant_uid"] == "s-1")
         .cloned()
         .unwrap_or_else(|| panic!("no webhook: {:?}", sandbox.control.webhooks()));
     assert_eq!(
-        (last["merchant_uid"].clone(), last["customer_uid"].clone()),
-        (json!("s-1"), json!("c-1"))
+        (notice["status"].clone(), notice["customer_uid"].clone()),
+        (json!("paid"), json!("c-1"))
     );
+    // paid at its own time, however far the clock moved past it
+    assert_eq!(done["response"]["executed_at"], json!(at));
 
     // the token the client holds expires with the sandbox's clock, and the client gets a new one
     let before = sandbox.client.access_token().await.unwrap();
@@ -682,4 +686,265 @@ async fn control_endpoints_over_http_and_fixture_overrides() {
         (status, body["message"].clone()),
         (500, json!("PG사 점검 중입니다."))
     );
+}
+
+/// What a hostile tester found, each refused as PortOne would (or as the sandbox's README says),
+/// and the store still sound after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_inputs_are_refused_and_leave_the_store_sound() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let api = Api::new(&sandbox.base_url, &sandbox.imp_key, &sandbox.imp_secret).await;
+    let http = reqwest::Client::new();
+    let base = &sandbox.base_url;
+    let control = |path: &str, body: Value| http.post(format!("{base}{path}")).json(&body).send();
+
+    // a name longer than the spec allows is refused, not stored (it made every listing a 501)
+    let long = control(
+        "/sandbox/checkout",
+        json!({"merchant_uid": "h-1", "amount": 10, "name": "가".repeat(41)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(long.status(), 409, "{}", long.text().await.unwrap());
+    let (status, _) = api
+        .call(
+            "getPaymentsByStatus",
+            "GET",
+            "/payments/status/all?limit=1000",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, key) = api
+        .call("customer_save", "POST", "/subscribe/customers/longpg", Some(json!({"card_number": "9410-1234-5678-1234", "expiry": "2099-12", "pg": "html5_inicis_with_a_very_long_pg_name.x"})))
+        .await;
+    assert_eq!(key["code"], 1, "{key}");
+    let (status, _) = api
+        .call("customer_view", "GET", "/subscribe/customers/longpg", None)
+        .await;
+    assert_eq!(status, 404, "a refused key is not stored");
+
+    // the clock stays within 1970..=9999
+    let far = control("/sandbox/clock", json!({"now": i64::MAX}))
+        .await
+        .unwrap();
+    assert_eq!(far.status(), 400);
+    let (status, _) = api
+        .call(
+            "getPaymentByImpUid",
+            "GET",
+            "/payments/imp_448280090638",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "the sandbox still answers");
+
+    // money: a negative cancel, negative and zero amounts
+    let paid = sandbox
+        .control
+        .checkout(Checkout::card("h-2", 1000.0))
+        .await
+        .unwrap();
+    let (_, negative) = api
+        .call(
+            "cancelPayment",
+            "POST",
+            "/payments/cancel",
+            Some(json!({"imp_uid": *paid.imp_uid, "amount": -100})),
+        )
+        .await;
+    assert_eq!(negative["code"], 1, "{negative}");
+    let (_, zero) = api
+        .call(
+            "preparePayment",
+            "POST",
+            "/payments/prepare",
+            Some(json!({"merchant_uid": "h-3", "amount": 0})),
+        )
+        .await;
+    assert_eq!(zero["code"], 1);
+    let (_, again) = api
+        .call("again", "POST", "/subscribe/payments/again", Some(json!({"customer_uid": "customer_1234", "merchant_uid": "h-4", "amount": -100, "name": "x"})))
+        .await;
+    assert_eq!(again["code"], 1);
+    let (_, modified) = api
+        .call(
+            "modifyVbank",
+            "PUT",
+            "/vbanks/imp_555555555555",
+            Some(json!({"amount": -100})),
+        )
+        .await;
+    assert_eq!(modified["code"], 1);
+
+    // cents add up: 0.3 cancelled 0.1 at a time is cancelled in full
+    let small = sandbox
+        .control
+        .checkout(Checkout::card("h-5", 0.3))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let (_, c) = api
+            .call(
+                "cancelPayment",
+                "POST",
+                "/payments/cancel",
+                Some(json!({"imp_uid": *small.imp_uid, "amount": 0.1})),
+            )
+            .await;
+        assert_eq!(c["code"], 0, "{c}");
+    }
+    let (_, done) = api
+        .call(
+            "getPaymentByImpUid",
+            "GET",
+            &format!("/payments/{}", *small.imp_uid),
+            None,
+        )
+        .await;
+    assert_eq!(done["response"]["status"], "cancelled");
+
+    // a cash receipt goes with a full cancellation
+    let (_, receipt) = api
+        .call(
+            "issueReceipt",
+            "POST",
+            &format!("/receipts/{}", *paid.imp_uid),
+            Some(json!({"identifier": "01012345678"})),
+        )
+        .await;
+    assert_eq!(receipt["code"], 0, "{receipt}");
+    api.call(
+        "cancelPayment",
+        "POST",
+        "/payments/cancel",
+        Some(json!({"imp_uid": *paid.imp_uid})),
+    )
+    .await;
+    let (_, receipt) = api
+        .call(
+            "getReceipt",
+            "GET",
+            &format!("/receipts/{}", *paid.imp_uid),
+            None,
+        )
+        .await;
+    assert_ne!(receipt["response"]["cancelled_at"], 0, "{receipt}");
+
+    // one merchant_uid is paid once, whichever way
+    let ready = sandbox
+        .control
+        .checkout(Checkout::vbank("h-6", 500.0))
+        .await
+        .unwrap();
+    sandbox
+        .control
+        .checkout(Checkout::card("h-6", 500.0))
+        .await
+        .unwrap();
+    assert!(
+        sandbox
+            .control
+            .deposit(&ready.imp_uid, Deposit::default())
+            .await
+            .is_err()
+    );
+
+    // unschedule needs to know whose schedules
+    let (_, all) = api
+        .call(
+            "unschedule",
+            "POST",
+            "/subscribe/payments/unschedule",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(all["code"], 1);
+    let (_, pending) = api
+        .call(
+            "getScheduleByMid",
+            "GET",
+            "/subscribe/payments/schedule/order_20261127_0001",
+            None,
+        )
+        .await;
+    assert_eq!(pending["response"]["schedule_status"], "scheduled");
+
+    // a onetime payment leaves a billing key of a similar name alone
+    api.call(
+        "customer_save",
+        "POST",
+        "/subscribe/customers/onetime_h-7",
+        Some(json!({"card_number": "9410-1234-5678-1234", "expiry": "2099-12"})),
+    )
+    .await;
+    let (_, one) = api
+        .call("onetime", "POST", "/subscribe/payments/onetime", Some(json!({"merchant_uid": "h-7", "amount": 100, "card_number": "9410-1234-5678-1234", "expiry": "2099-12"})))
+        .await;
+    assert_eq!(one["response"]["status"], "paid", "{one}");
+    assert!(one["response"]["customer_uid"].is_null());
+    let (status, _) = api
+        .call(
+            "customer_view",
+            "GET",
+            "/subscribe/customers/onetime_h-7",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // five wrong OTPs void the request
+    let (_, otp) = api
+        .call("requestOTP", "POST", "/certifications/otp/request", Some(json!({"name": "홍길동", "phone": "01012345678", "birth": "19900101", "gender_digit": "1", "carrier": "SKT", "channel_key": "k"})))
+        .await;
+    let uid = otp["response"]["imp_uid"].as_str().unwrap().to_owned();
+    for _ in 0..5 {
+        api.call(
+            "confirmOTP",
+            "POST",
+            &format!("/certifications/otp/confirm/{uid}"),
+            Some(json!({"otp": "000000"})),
+        )
+        .await;
+    }
+    let (status, _) = api
+        .call(
+            "confirmOTP",
+            "POST",
+            &format!("/certifications/otp/confirm/{uid}"),
+            Some(json!({"otp": "123456"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // the control endpoints: 405 and 413 in the envelope, URLs and due dates checked
+    let get = http
+        .get(format!("{base}/sandbox/checkout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+    assert_eq!(get.json::<Value>().await.unwrap()["code"], -1);
+    let huge = control(
+        "/sandbox/checkout",
+        json!({"merchant_uid": "h-8", "amount": 1, "custom_data": "x".repeat(70_000)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(huge.status(), 413);
+    assert_eq!(huge.json::<Value>().await.unwrap()["code"], -1);
+    let file = control(
+        "/sandbox/checkout",
+        json!({"merchant_uid": "h-9", "amount": 1, "notice_url": "file:///etc/passwd"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(file.status(), 400);
+    let past = control(
+        "/sandbox/checkout",
+        json!({"merchant_uid": "h-10", "amount": 1, "pay_method": "vbank", "vbank_due": 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(past.status(), 400);
 }

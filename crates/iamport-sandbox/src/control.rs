@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -190,8 +191,16 @@ impl Control {
                 "amount must be a positive number".into(),
             ));
         }
+        if let Some(url) = &c.notice_url {
+            check_notice_url(url)?;
+        }
         let inner = &self.sandbox.inner;
         let now = inner.now();
+        if c.pay_method == "vbank" && c.vbank_due.is_some_and(|due| due <= now) {
+            return Err(ControlError::BadRequest(
+                "가상계좌 입금기한(vbank_due)은 현재 시각 이후여야 합니다.".into(),
+            ));
+        }
         let vbank = (c.pay_method == "vbank").then(|| {
             let code = c.vbank_code.clone().unwrap_or_else(|| "088".into());
             Vbank {
@@ -266,6 +275,19 @@ impl Control {
                     "입금기한이 지난 가상계좌입니다.".into(),
                 ));
             }
+            let merchant_uid = p.merchant_uid.clone();
+            if state
+                .by_merchant_uid(&merchant_uid)
+                .iter()
+                .any(|other| other.imp_uid != imp_uid && other.status == crate::store::PAID)
+            {
+                return Err(ControlError::Conflict(checkout::ALREADY_PAID.into()));
+            }
+            let Some(p) = state.payments.get_mut(imp_uid) else {
+                return Err(ControlError::NotFound(
+                    crate::behaviour::payments::NO_PAYMENT.into(),
+                ));
+            };
             if let Some(amount) = deposit.amount
                 && amount != p.amount
             {
@@ -305,9 +327,14 @@ impl Control {
         self.sandbox.inner.webhooks.list()
     }
 
-    /// Sets (or with `None`, removes) the notice URL of payments that name none.
-    pub fn set_notice_url(&self, url: Option<String>) {
+    /// Sets (or with `None`, removes) the notice URL of payments that name none: an `http` or
+    /// `https` URL.
+    pub fn set_notice_url(&self, url: Option<String>) -> Result<(), ControlError> {
+        if let Some(url) = &url {
+            check_notice_url(url)?;
+        }
         self.sandbox.inner.state().notice_url = url;
+        Ok(())
     }
 
     /// The sandbox's time (UNIX seconds).
@@ -350,6 +377,16 @@ impl Control {
     }
 }
 
+/// A notice URL the sandbox can POST to: absolute, `http` or `https`.
+fn check_notice_url(url: &str) -> Result<(), ControlError> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(ControlError::BadRequest(format!(
+            "notice_url must be an absolute http or https URL: {url:?}"
+        ))),
+    }
+}
+
 fn out_of_range(e: crate::clock::OutOfRange) -> ControlError {
     ControlError::BadRequest(e.to_string())
 }
@@ -373,6 +410,21 @@ pub(crate) fn routes(sandbox: Sandbox) -> Router {
         .route("/sandbox/notice-url", put(http_notice_url))
         .route("/sandbox/clock", get(http_clock).post(http_move_clock))
         .route("/sandbox/reset", post(http_reset))
+        .method_not_allowed_fallback(|| async {
+            iamport_server::envelope::error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "허용되지 않은 메소드입니다. (method not allowed)",
+            )
+        })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a control endpoint panicked");
+                iamport_server::envelope::error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "서버 내부 오류입니다. (internal error)",
+                )
+            },
+        ))
         .with_state(Control::new(sandbox))
 }
 
@@ -391,34 +443,38 @@ fn envelope(result: Result<Value, ControlError>) -> Response {
     }
 }
 
-/// A JSON body, or a 400 that says what is wrong with it. An empty body is `{}`.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ControlError> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
-    };
-    serde_json::from_slice(bytes).map_err(|e| ControlError::BadRequest(format!("body: {e}")))
+/// A JSON body read as the API reads its own (at most 64 KiB, else 413; a 400 saying what is
+/// wrong), or the rejection in the envelope. An empty body is `{}`.
+async fn body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, Response> {
+    use iamport_server::envelope::{BodyMedia, optional_body};
+    match optional_body::<T>(headers, body, &[BodyMedia::Json]).await {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => serde_json::from_slice(b"{}").map_err(|e| {
+            envelope(Err(ControlError::BadRequest(format!(
+                "a JSON body is needed: {e}"
+            ))))
+        }),
+        Err(rejection) => Err(rejection.into_response()),
+    }
 }
 
-async fn http_checkout(State(control): State<Control>, bytes: Bytes) -> Response {
-    let result = match body::<Checkout>(&bytes) {
-        Ok(c) => control.checkout_json(c).await,
-        Err(e) => Err(e),
-    };
-    envelope(result)
+async fn http_checkout(State(control): State<Control>, headers: HeaderMap, raw: Body) -> Response {
+    match body::<Checkout>(&headers, raw).await {
+        Ok(c) => envelope(control.checkout_json(c).await),
+        Err(rejected) => rejected,
+    }
 }
 
 async fn http_deposit(
     State(control): State<Control>,
     Path(imp_uid): Path<String>,
-    bytes: Bytes,
+    headers: HeaderMap,
+    raw: Body,
 ) -> Response {
-    let result = match body::<Deposit>(&bytes) {
-        Ok(d) => control.deposit_json(&imp_uid, d).await,
-        Err(e) => Err(e),
-    };
-    envelope(result)
+    match body::<Deposit>(&headers, raw).await {
+        Ok(d) => envelope(control.deposit_json(&imp_uid, d).await),
+        Err(rejected) => rejected,
+    }
 }
 
 async fn http_webhooks(State(control): State<Control>) -> Response {
@@ -431,11 +487,19 @@ struct NoticeUrl {
     notice_url: Option<String>,
 }
 
-async fn http_notice_url(State(control): State<Control>, bytes: Bytes) -> Response {
-    envelope(body::<NoticeUrl>(&bytes).map(|n| {
-        control.set_notice_url(n.notice_url.clone());
-        json!({ "notice_url": n.notice_url })
-    }))
+async fn http_notice_url(
+    State(control): State<Control>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Response {
+    match body::<NoticeUrl>(&headers, raw).await {
+        Ok(n) => envelope(
+            control
+                .set_notice_url(n.notice_url.clone())
+                .map(|()| json!({ "notice_url": n.notice_url })),
+        ),
+        Err(rejected) => rejected,
+    }
 }
 
 async fn http_reset(State(control): State<Control>) -> Response {
@@ -455,8 +519,16 @@ struct MoveClock {
     now: Option<i64>,
 }
 
-async fn http_move_clock(State(control): State<Control>, bytes: Bytes) -> Response {
-    let result = match body::<MoveClock>(&bytes) {
+async fn http_move_clock(
+    State(control): State<Control>,
+    headers: HeaderMap,
+    raw: Body,
+) -> Response {
+    let moved = match body::<MoveClock>(&headers, raw).await {
+        Ok(moved) => moved,
+        Err(rejected) => return rejected,
+    };
+    let result = match Ok::<_, ControlError>(moved) {
         Ok(MoveClock {
             advance: Some(secs),
             now: None,

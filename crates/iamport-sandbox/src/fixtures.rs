@@ -451,6 +451,7 @@ impl Fixtures {
                     unique_in_site: format!("sandbox-di-{}", p.imp_uid),
                     origin: "sandbox".into(),
                     otp: None,
+                    failures: 0,
                 },
             );
         }

@@ -233,6 +233,9 @@ pub struct Certification {
     /// The OTP a pending verification waits for (never shown).
     #[serde(skip)]
     pub otp: Option<String>,
+    /// Wrong OTPs so far.
+    #[serde(skip)]
+    pub failures: u8,
 }
 
 /// An escrow payment's delivery, as registered (`sender`, `receiver`, `logis` kept as sent).

@@ -15,7 +15,7 @@ use iamport_server::{
 };
 use serde_json::{Value, json};
 
-use super::checkout::{self, Card, NewPayment};
+use super::checkout::{self, Card, NewPayment, check_amount, check_merchant_uid};
 use super::payments::render;
 use super::{Args, answer, error, ok, page, refused, text, to_json};
 use crate::store::{Customer, FAILED, PAID, Payment, Schedule, State};
@@ -102,6 +102,21 @@ fn issue_key(
     customer_uid: &str,
     args: &Args,
 ) -> Result<Customer, String> {
+    let inserted = state
+        .customers
+        .get(customer_uid)
+        .map_or(now, |old| old.inserted);
+    let mut customer = card_key(now, customer_uid, args)?;
+    customer.inserted = inserted;
+    state
+        .customers
+        .insert(customer_uid.to_owned(), customer.clone());
+    Ok(customer)
+}
+
+/// A billing key from a card, checked, not stored (a `onetime` payment without `customer_uid`
+/// pays with it and forgets it).
+fn card_key(now: i64, customer_uid: &str, args: &Args) -> Result<Customer, String> {
     let number = args.str("card_number").unwrap_or_default();
     let digits = number.chars().filter(char::is_ascii_digit).count();
     if !(14..=16).contains(&digits) {
@@ -116,10 +131,6 @@ fn issue_key(
         Some((provider, id)) => (provider.to_owned(), id.to_owned()),
         None => (pg, "iamport_sandbox".to_owned()),
     };
-    let inserted = state
-        .customers
-        .get(customer_uid)
-        .map_or(now, |old| old.inserted);
     let customer = Customer {
         customer_uid: customer_uid.to_owned(),
         pg_provider,
@@ -137,13 +148,12 @@ fn issue_key(
             .or_else(|| args.str("buyer_email")),
         customer_addr: args.str("customer_addr"),
         customer_postcode: args.str("customer_postcode"),
-        inserted,
+        inserted: now,
         updated: now,
         declines: number.trim_end().ends_with("0000"),
     };
-    state
-        .customers
-        .insert(customer_uid.to_owned(), customer.clone());
+    serde_json::from_value::<iamport_server::types::CustomerAnnotation>(render_customer(&customer))
+        .map_err(|e| format!("빌링키 정보가 올바르지 않습니다: {e}"))?;
     Ok(customer)
 }
 
@@ -266,29 +276,27 @@ pub(crate) fn onetime(s: &Arc<Inner>, input: inputs::Onetime) -> OnetimeResponse
     let args = Args::of(&input.body);
     let now = s.now();
     let mut state = s.state();
-    let key = args
-        .str("customer_uid")
-        .unwrap_or_else(|| format!("onetime_{}", args.str("merchant_uid").unwrap_or_default()));
-    let saved = args.str("customer_uid").is_some();
-    let customer = match issue_key(&mut state, now, &key, &args) {
+    let saved = args.str("customer_uid");
+    let customer = match &saved {
+        Some(uid) => issue_key(&mut state, now, uid, &args),
+        None => card_key(now, "onetime", &args),
+    };
+    let customer = match customer {
         Ok(c) => c,
         Err(message) => return answer!(OnetimeResponse::Ok, refused(&message)),
     };
-    if !saved {
-        state.customers.remove(&key);
-    }
-    let made = pay(&mut state, now, &customer, &args, "payment");
+    let made = pay(&mut state, now, &customer, &args, "payment").map(|mut p| {
+        if saved.is_none() {
+            // a card typed in once: no billing key to name
+            p.customer_uid = None;
+            p.customer_uid_usage = None;
+            state.payments.insert(p.imp_uid.clone(), p.clone());
+        }
+        p
+    });
     drop(state);
     match made {
-        Ok(mut p) => {
-            if !saved {
-                p.customer_uid = None;
-                p.customer_uid_usage = None;
-                if let Some(stored) = s.state().payments.get_mut(&p.imp_uid) {
-                    stored.customer_uid = None;
-                    stored.customer_uid_usage = None;
-                }
-            }
+        Ok(p) => {
             s.notify(vec![Notice::of(&p)]);
             answer!(OnetimeResponse::Ok, ok(render(&p)))
         }
@@ -371,6 +379,10 @@ pub(crate) fn schedule(s: &Arc<Inner>, input: inputs::Schedule) -> ScheduleRespo
                 ))
             );
         }
+        let amount = e.f64("amount").unwrap_or_default();
+        if let Err(message) = check_merchant_uid(&merchant_uid).and(check_amount(amount)) {
+            return answer!(ScheduleResponse::Ok, refused(&message));
+        }
         let schedule_at = e.i64("schedule_at").unwrap_or_default();
         if schedule_at <= now {
             return answer!(
@@ -387,7 +399,7 @@ pub(crate) fn schedule(s: &Arc<Inner>, input: inputs::Schedule) -> ScheduleRespo
             schedule_at,
             executed_at: 0,
             revoked_at: 0,
-            amount: e.f64("amount").unwrap_or_default(),
+            amount,
             currency: e.str("currency").unwrap_or_else(|| "KRW".into()),
             name: e.str("name").unwrap_or_default(),
             buyer_name: e.str("buyer_name"),
@@ -416,6 +428,12 @@ pub(crate) fn unschedule(s: &Inner, input: inputs::Unschedule) -> UnscheduleResp
     let mut state = s.state();
     let customer_uid = args.str("customer_uid");
     let wanted = args.strs("merchant_uid");
+    if customer_uid.is_none() && wanted.is_empty() {
+        return answer!(
+            UnscheduleResponse::Ok,
+            refused("customer_uid 또는 merchant_uid 중 하나는 필수입니다.")
+        );
+    }
     let mut revoked = vec![];
     for schedule in state.schedules.values_mut() {
         let mine = customer_uid
@@ -616,7 +634,7 @@ pub(crate) fn retry(
             refused("결제에 실패한 결제예약만 다시 시도할 수 있습니다.")
         );
     }
-    let executed = execute(&mut state, now, &sc);
+    let executed = execute(&mut state, now, &sc); // a retry runs now
     drop(state);
     match executed {
         Ok((payment, notice)) => {
@@ -627,8 +645,8 @@ pub(crate) fn retry(
     }
 }
 
-/// Pays a schedule with its billing key and records the result on it (a payment refused before it
-/// was made, e.g. its key is gone, is recorded as `failed` with the reason).
+/// Pays a schedule with its billing key at time `now` and records the result on it (a payment
+/// refused before it was made, e.g. its key is gone, is recorded as `failed` with the reason).
 fn execute(state: &mut State, now: i64, sc: &Schedule) -> Result<(Payment, Notice), String> {
     let made = match state.customers.get(&sc.customer_uid).cloned() {
         Some(customer) => {
@@ -678,8 +696,9 @@ pub(crate) fn run_due_schedules(s: &Inner) -> Vec<Notice> {
         .filter(|sc| sc.schedule_status == SCHEDULED && sc.schedule_at <= now)
         .cloned()
         .collect();
+    // each at its own time, however far the clock moved past it
     due.iter()
-        .filter_map(|sc| execute(&mut state, now, sc).ok())
+        .filter_map(|sc| execute(&mut state, sc.schedule_at, sc).ok())
         .map(|(_, notice)| notice)
         .collect()
 }

@@ -15,6 +15,8 @@ use crate::store::Certification;
 pub const SANDBOX_OTP: &str = "123456";
 const NO_CERTIFICATION: &str = "존재하지 않는 본인인증 정보입니다.";
 const NO_REQUEST: &str = "존재하지 않는 본인인증 요청입니다.";
+/// Wrong codes a verification request takes; the last one voids it.
+const MAX_OTP_FAILURES: u8 = 5;
 
 pub(crate) fn request(s: &Inner, input: inputs::RequestOtp) -> RequestOtpResponse {
     let args = Args::of(&input.body);
@@ -52,6 +54,7 @@ pub(crate) fn request(s: &Inner, input: inputs::RequestOtp) -> RequestOtpRespons
             unique_in_site: String::new(),
             origin: "sandbox".into(),
             otp: Some(SANDBOX_OTP.into()),
+            failures: 0,
         },
     );
     answer!(RequestOtpResponse::Ok, ok(json!({ "imp_uid": imp_uid })))
@@ -71,6 +74,16 @@ pub(crate) fn confirm(s: &Inner, input: inputs::ConfirmOtp) -> ConfirmOtpRespons
         );
     }
     if args.str("otp").as_deref() != c.otp.as_deref() {
+        c.failures += 1;
+        if c.failures >= MAX_OTP_FAILURES {
+            state.certifications.remove(&text(&input.imp_uid));
+            return answer!(
+                ConfirmOtpResponse::Ok,
+                refused(
+                    "인증번호를 5회 잘못 입력하여 본인인증 요청이 취소되었습니다. 다시 요청해주세요."
+                )
+            );
+        }
         return answer!(
             ConfirmOtpResponse::Ok,
             refused("인증번호(OTP)가 일치하지 않습니다.")

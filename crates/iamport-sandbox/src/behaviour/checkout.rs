@@ -96,10 +96,52 @@ pub(crate) struct NewPayment {
 
 pub(crate) const ALREADY_PAID: &str = "이미 결제가 완료된 merchant_uid입니다.";
 
+/// The largest amount the sandbox takes: the largest integer a JSON number carries exactly.
+pub(crate) const MAX_AMOUNT: f64 = 9_007_199_254_740_991.0;
+
+/// An amount a payment can have: finite, above 0, at most [`MAX_AMOUNT`]; else the refusal.
+pub(crate) fn check_amount(amount: f64) -> Result<(), String> {
+    if amount.is_finite() && amount > 0.0 && amount <= MAX_AMOUNT {
+        Ok(())
+    } else {
+        Err(format!(
+            "결제금액(amount)은 0보다 크고 {MAX_AMOUNT} 이하여야 합니다. ({amount})"
+        ))
+    }
+}
+
+/// A `merchant_uid` as PortOne takes it: 1 to 40 characters.
+pub(crate) fn check_merchant_uid(merchant_uid: &str) -> Result<(), String> {
+    let n = merchant_uid.chars().count();
+    if (1..=40).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "merchant_uid는 1자 이상 40자 이하여야 합니다. ({n}자)"
+        ))
+    }
+}
+
+/// Amounts in won (and cents of other currencies): sums and differences rounded to 0.01, so that
+/// 0.3 - 0.1 - 0.1 leaves 0.1 to cancel.
+pub(crate) fn money(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Whether the API could show `p`: every field within the spec's limits (a name longer than the
+/// spec allows would make every listing that includes it fail). The refusal says which field.
+pub(crate) fn showable(p: &Payment) -> Result<(), String> {
+    serde_json::from_value::<iamport_server::types::PaymentAnnotation>(super::to_json(p))
+        .map(|_| ())
+        .map_err(|e| format!("결제정보가 올바르지 않습니다: {e}"))
+}
+
 /// Makes the payment and stores it: `paid` (a card), `ready` (a virtual account, until deposited)
 /// or `failed` (declined, or an amount other than the one registered in advance). `Err`: refused
 /// before any payment was made (the `merchant_uid` is already paid).
 pub(crate) fn make(state: &mut State, now: i64, new: NewPayment) -> Result<Payment, String> {
+    check_merchant_uid(&new.merchant_uid)?;
+    check_amount(new.amount)?;
     if state
         .by_merchant_uid(&new.merchant_uid)
         .iter()
@@ -169,6 +211,7 @@ pub(crate) fn make(state: &mut State, now: i64, new: NewPayment) -> Result<Payme
         p.apply_num = Some(format!("{:08}", now.rem_euclid(100_000_000)));
         p.receipt_url = Some(format!("https://sandbox.iamport.local/receipts/{imp_uid}"));
     }
+    showable(&p)?;
     state.payments.insert(imp_uid, p.clone());
     Ok(p)
 }

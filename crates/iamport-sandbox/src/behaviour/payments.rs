@@ -11,6 +11,7 @@ use iamport_server::{
 };
 use serde_json::{Value, json};
 
+use super::checkout::{check_amount, check_merchant_uid, money};
 use super::{Args, answer, error, ok, page, refused, text, to_json};
 use crate::store::{CANCELLED, Cancellation, PAID, Payment, Prepared, READY, RefundAccount};
 use crate::{Inner, Notice};
@@ -188,6 +189,9 @@ pub(crate) fn prepare(s: &Inner, input: inputs::PreparePayment) -> PreparePaymen
             error("merchant_uid와 amount는 필수입니다.")
         );
     };
+    if let Err(message) = check_merchant_uid(&merchant_uid).and(check_amount(amount)) {
+        return answer!(PreparePaymentResponse::Ok, refused(&message));
+    }
     let mut state = s.state();
     if state.prepared.contains_key(&merchant_uid) {
         return answer!(
@@ -216,15 +220,19 @@ pub(crate) fn edit_prepare(
         return answer!(EditPreparePaymentResponse::NotFound, error(NO_PREPARED));
     };
     if let Some(amount) = args.f64("amount") {
+        if let Err(message) = check_amount(amount) {
+            return answer!(EditPreparePaymentResponse::Ok, refused(&message));
+        }
         prepared.amount = amount;
     }
     if let Some(currency) = args.str("currency") {
         prepared.currency = currency;
     }
-    answer!(
-        EditPreparePaymentResponse::Ok,
-        ok(render_prepared(prepared))
-    )
+    let prepared = prepared.clone();
+    let shown = render_prepared(&prepared);
+    // stored again, so the table counts its new size
+    state.prepared.insert(merchant_uid, prepared);
+    answer!(EditPreparePaymentResponse::Ok, ok(shown))
 }
 
 pub(crate) fn get_prepared(
@@ -295,13 +303,20 @@ pub(crate) fn cancel(s: &Arc<Inner>, input: inputs::CancelPayment) -> CancelPaym
             );
         }
     }
-    let cancellable = p.cancellable();
-    let amount = args
-        .f64("amount")
-        .filter(|a| *a > 0.0)
-        .unwrap_or(cancellable);
+    let cancellable = money(p.cancellable());
+    let amount = match args.f64("amount") {
+        // omitted or 0: the whole rest, as the spec says
+        None | Some(0.0) => cancellable,
+        Some(a) if a.is_finite() && a > 0.0 => money(a),
+        Some(a) => {
+            return answer!(
+                CancelPaymentResponse::Ok,
+                refused(&format!("취소요청금액(amount)은 0보다 커야 합니다. ({a})"))
+            );
+        }
+    };
     if let Some(checksum) = args.f64("checksum")
-        && checksum != cancellable
+        && money(checksum) != cancellable
     {
         return answer!(
             CancelPaymentResponse::Ok,
@@ -319,10 +334,11 @@ pub(crate) fn cancel(s: &Arc<Inner>, input: inputs::CancelPayment) -> CancelPaym
         );
     }
     if p.pay_method == "vbank" {
+        let given = |key: &str| args.str(key).filter(|v| !v.trim().is_empty());
         match (
-            args.str("refund_holder"),
-            args.str("refund_bank"),
-            args.str("refund_account"),
+            given("refund_holder"),
+            given("refund_bank"),
+            given("refund_account"),
         ) {
             (Some(holder), Some(bank), Some(account)) => {
                 p.refund_account = Some(RefundAccount {
@@ -342,7 +358,7 @@ pub(crate) fn cancel(s: &Arc<Inner>, input: inputs::CancelPayment) -> CancelPaym
         }
     }
     let reason = args.str("reason").unwrap_or_else(|| "취소요청".into());
-    p.cancel_amount += amount;
+    p.cancel_amount = money(p.cancel_amount + amount);
     p.cancel_history.push(Cancellation {
         pg_tid: p.pg_tid.clone(),
         amount,
@@ -361,12 +377,20 @@ pub(crate) fn cancel(s: &Arc<Inner>, input: inputs::CancelPayment) -> CancelPaym
     p.cancel_reason = Some(reason);
     p.cancelled_at = now;
     p.updated_at = now;
-    let full = p.cancellable() <= 0.0;
+    let full = money(p.cancellable()) <= 0.0;
     if full {
         p.status = CANCELLED.into();
+        // the cash receipt of a payment cancelled in full is revoked with it
+        if p.cash_receipt_issued {
+            p.cash_receipt_issued = false;
+        }
     }
     let shown = render(p);
     let notice = full.then(|| Notice::of(p));
+    let uid = p.imp_uid.clone();
+    if full && let Some(receipt) = state.receipts.get_mut(&uid).filter(|r| r.cancelled_at == 0) {
+        receipt.cancelled_at = now;
+    }
     drop(state);
     s.notify(notice.into_iter().collect());
     answer!(CancelPaymentResponse::Ok, ok(shown))

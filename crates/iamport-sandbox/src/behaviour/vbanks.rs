@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use iamport_server::{CreateVbankResponse, ModifyVbankResponse, RevokeVbankResponse, inputs};
 
-use super::checkout::{self, NewPayment, Vbank, bank_name};
+use super::checkout::{self, NewPayment, Vbank, bank_name, check_amount};
 use super::payments::{NO_PAYMENT, render};
 use super::{Args, answer, error, ok, refused, text};
 use crate::store::{CANCELLED, READY};
@@ -87,6 +87,9 @@ pub(crate) fn modify(s: &Inner, input: inputs::ModifyVbank) -> ModifyVbankRespon
         p.vbank_date = Some(due);
     }
     if let Some(amount) = args.f64("amount") {
+        if let Err(message) = check_amount(amount) {
+            return answer!(ModifyVbankResponse::Ok, refused(&message));
+        }
         p.amount = amount;
     }
     p.updated_at = now;
