@@ -70,7 +70,8 @@ pub struct Outcome {
     pub completed: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
-    /// Per request name: statuses (`"200"`, …, or `timeout` / `connect` / `error`) and their counts.
+    /// Per request name: statuses (`"200"`, `"200 code 1"` (see [`label`]), …, or `timeout` /
+    /// `connect` / `error`) and their counts.
     pub statuses: BTreeMap<String, BTreeMap<String, u64>>,
     /// Per request name: its own p50 and p99 in ms.
     pub per_request: BTreeMap<String, (f64, f64)>,
@@ -146,10 +147,10 @@ pub async fn run(base: &str, token: &str, load: &Load, tag: &str) -> anyhow::Res
                 let sent = Instant::now();
                 let status = match builder.send().await {
                     Ok(response) => {
-                        let status = response.status().as_u16().to_string();
+                        let status = response.status().as_u16();
                         // The whole body is part of the answer.
                         match response.bytes().await {
-                            Ok(_) => status,
+                            Ok(body) => label(status, &body),
                             Err(e) => failure(&e).to_owned(),
                         }
                     }
@@ -173,6 +174,34 @@ pub async fn run(base: &str, token: &str, load: &Load, tag: &str) -> anyhow::Res
         completed += n;
     }
     Ok(summarize(&requests, &samples, completed, load.duration))
+}
+
+/// `200`, or `200 code 1` when the envelope's `code` is not 0 (PortOne answers some business errors
+/// with HTTP 200 and a non-zero code). Only the start of the body is looked at: `{"code":N,…`.
+pub fn label(status: u16, body: &[u8]) -> String {
+    let head = &body[..body.len().min(64)];
+    let code = std::str::from_utf8(head)
+        .ok()
+        .and_then(|h| {
+            h.trim_start()
+                .strip_prefix('{')?
+                .trim_start()
+                .strip_prefix("\"code\"")?
+                .trim_start()
+                .strip_prefix(':')
+        })
+        .map(|rest| {
+            let rest = rest.trim_start();
+            let end = rest
+                .char_indices()
+                .find(|(i, c)| !(c.is_ascii_digit() || (*i == 0 && *c == '-')))
+                .map_or(rest.len(), |(i, _)| i);
+            &rest[..end]
+        });
+    match code {
+        Some(code) if !code.is_empty() && code != "0" => format!("{status} code {code}"),
+        _ => status.to_string(),
+    }
 }
 
 fn failure(e: &reqwest::Error) -> &'static str {
@@ -240,6 +269,25 @@ mod tests {
         assert_eq!(percentile_ms(&mut v, 99.0), 99.0);
         assert_eq!(percentile_ms(&mut [7000], 99.0), 7.0);
         assert!(percentile_ms(&mut [], 50.0).is_nan());
+    }
+
+    #[test]
+    fn a_non_zero_envelope_code_is_part_of_the_label() {
+        assert_eq!(label(200, br#"{"code":0,"response":{}}"#), "200");
+        assert_eq!(label(200, br#"{"code":1,"message":"x"}"#), "200 code 1");
+        assert_eq!(
+            label(404, br#"{ "code" : -1, "message":"x"}"#),
+            "404 code -1"
+        );
+        assert_eq!(
+            label(
+                404,
+                br#"{"type":"https://stoplight.io/prism/errors#NOT_FOUND"}"#
+            ),
+            "404"
+        );
+        assert_eq!(label(500, b""), "500");
+        assert_eq!(label(200, b"\xff\xfe"), "200");
     }
 
     #[test]

@@ -32,13 +32,18 @@ const SPEC: &str = "spec/iamport.yaml";
 const SANDBOX: &str = "sandbox";
 const PRISM: &str = "prism";
 const CONCURRENCY: usize = 32;
-/// Log lines of Prism's start that say something is wrong with the spec.
-const COMPLAINTS: [&str; 4] = ["warn", "error", "✖", "fatal"];
+/// The request of the mix that stores something in the sandbox.
+const PREPARE: &str = "POST /payments/prepare";
+/// The levels of Prism's log lines that say something is wrong (`[time] › [CLI] <icon> <level> …`).
+const COMPLAINTS: [&str; 4] = ["warn", "warning", "error", "fatal"];
 
 /// `bench-load`'s report (the parts read here).
 #[derive(Deserialize)]
 struct Report {
     requests: Vec<RequestInfo>,
+    /// Each server's warmup (not reported, but what it stored counts).
+    #[serde(default)]
+    warmups: BTreeMap<String, Outcome>,
     rounds: Vec<Round>,
 }
 
@@ -150,14 +155,17 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
         Duration::from_secs(120),
         "Prism",
     )?;
+    // It lists the operations, then says it listens: everything it said about the spec is before.
+    let mut start_log = String::new();
+    while !start_log.contains("is listening on") {
+        if prism_started.elapsed() > Duration::from_secs(120) {
+            bail!("Prism did not say it listens within 120 s; its log:\n{start_log}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        start_log = std::fs::read_to_string(&prism_log).unwrap_or_default();
+    }
     let prism_start_secs = prism_started.elapsed().as_secs_f64();
-    // Everything Prism said while reading the spec (its per-request lines come later).
-    let start_log = std::fs::read_to_string(&prism_log).unwrap_or_default();
-    let complaints: Vec<String> = start_log
-        .lines()
-        .filter(|l| COMPLAINTS.iter().any(|c| l.to_lowercase().contains(c)))
-        .map(|l| l.trim().to_owned())
-        .collect();
+    let complaints = complaints(&start_log);
     // One line per operation, `METHOD http://127.0.0.1:<port>/path`, then `… listening on …`.
     let operations = start_log
         .lines()
@@ -244,6 +252,18 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     println!("{}", rows.join("\n"));
     eprintln!("bench: wrote {}", path.display());
     Ok(())
+}
+
+/// The lines of Prism's log whose level (a word before any URL) is a warning or worse.
+fn complaints(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .take_while(|w| !w.contains("://"))
+                .any(|w| COMPLAINTS.contains(&w.to_lowercase().as_str()))
+        })
+        .map(|l| l.trim().to_owned())
+        .collect()
 }
 
 /// Prism's log (its start is read from it), removed however the run ends.
@@ -345,7 +365,11 @@ fn report_md(
         ),
         row(
             "peak resident memory",
-            mib(sandbox.peak_kib),
+            format!(
+                "{}, {} orders stored",
+                mib(sandbox.peak_kib),
+                thousands(prepared(report) as f64)
+            ),
             mib(prism.peak_kib),
             mem_r,
         ),
@@ -434,8 +458,8 @@ fn report_md(
     // What each server answered, over the measured rounds, and each request's own latency.
     let _ = writeln!(
         md,
-        "What each answered (every status over the measured rounds; the spec declares them all) and \
-         each request's own latency (medians over the rounds):\n"
+        "What each answered (HTTP status, and the envelope's `code` when it is not 0; counts over the \
+         measured rounds) and each request's own latency (medians over the rounds):\n"
     );
     let _ = writeln!(
         md,
@@ -477,6 +501,16 @@ fn report_md(
         prism.processes,
         if prism.processes == 1 { "" } else { "es" },
     );
+    let prepared = prepared(report);
+    let _ = writeln!(
+        md,
+        "The sandbox keeps what it is sent: every `POST /payments/prepare` it answered with a 200 (a \
+         new merchant_uid each time) stored an order, {} in all (warmup included), and its peak memory \
+         includes them: (peak − idle) / orders = {:.0} bytes, an upper bound of what one order costs \
+         (the load's own buffers are in it too). Prism keeps nothing.",
+        thousands(prepared as f64),
+        (sandbox.peak_kib.saturating_sub(sandbox.idle_kib) * 1024) as f64 / prepared.max(1) as f64
+    );
     let complaints = if setup.complaints.is_empty() {
         "printed no warning or error about the spec".to_owned()
     } else {
@@ -501,6 +535,18 @@ fn report_md(
         setup.prism_version
     );
     (rows, md)
+}
+
+/// The orders the sandbox answered `POST /payments/prepare` with a plain 200 for, warmup included.
+fn prepared(report: &Report) -> u64 {
+    let outcomes = report
+        .rounds
+        .iter()
+        .filter_map(|r| r.outcomes.get(SANDBOX))
+        .chain(report.warmups.get(SANDBOX));
+    outcomes
+        .filter_map(|o| o.statuses.get(PREPARE)?.get("200"))
+        .sum()
 }
 
 /// `doc` with the Prism rows and section replaced (see [`super::splice`]).
@@ -542,6 +588,7 @@ mod tests {
                 method: "GET".into(),
                 path: "/payments/imp_448280090638".into(),
             }],
+            warmups: BTreeMap::new(),
             rounds: vec![
                 round(30_000.0, 1_000.0),
                 round(20_000.0, 500.0),
@@ -588,7 +635,7 @@ mod tests {
             rows[2]
         );
         assert!(
-            rows[3].contains("| 10.0 MiB (sandbox) | 250.0 MiB (Prism) | 0.040 |"),
+            rows[3].contains("| 10.0 MiB, 0 orders stored (sandbox) | 250.0 MiB (Prism) | 0.040 |"),
             "{}",
             rows[3]
         );
@@ -602,6 +649,22 @@ mod tests {
         let complaints = ["[CLI] ✖  fatal  bad `$ref`".to_owned()];
         let (_, md) = report_md(&report(), &mem(1024), &mem(1024), &setup(&complaints));
         assert!(md.contains("printed 1 warning or error line(s) about the spec, the first: `[CLI] ✖  fatal  bad '$ref'`"), "{md}");
+    }
+
+    #[test]
+    fn only_warnings_and_worse_are_complaints() {
+        let log = "[7:03:07 AM] › [CLI] …  awaiting  Starting Prism…\n\
+                   [7:03:07 AM] › [CLI] ℹ  info      DELETE     http://127.0.0.1:1/x?extra=error\n\
+                   [7:03:07 AM] › [CLI] ⚠  warning   Invalid $ref at #/paths/~1x\n\
+                   [7:03:07 AM] › [CLI] ✖  fatal     Circular $ref\n\
+                   [7:03:08 AM] › [CLI] ▶  start     Prism is listening on http://127.0.0.1:1\n";
+        assert_eq!(
+            complaints(log),
+            [
+                "[7:03:07 AM] › [CLI] ⚠  warning   Invalid $ref at #/paths/~1x",
+                "[7:03:07 AM] › [CLI] ✖  fatal     Circular $ref"
+            ]
+        );
     }
 
     #[test]

@@ -94,9 +94,11 @@ async fn rounds(args: &Args) -> anyhow::Result<serde_json::Value> {
     };
     let (warmup, measured) = (load(args.warmup, "warmup")?, load(args.seconds, "seconds")?);
     let token = load::token(&args.targets[0].1).await?;
+    let mut warmups = BTreeMap::new();
     for (name, url) in &args.targets {
         eprintln!("bench-load: warming up {name}");
-        load::run(url, &token, &warmup, &format!("warmup-{name}")).await?;
+        let outcome = load::run(url, &token, &warmup, &format!("warmup-{name}")).await?;
+        warmups.insert(name.clone(), outcome);
     }
     let mut rounds = vec![];
     for round in 0..args.rounds {
@@ -129,6 +131,7 @@ async fn rounds(args: &Args) -> anyhow::Result<serde_json::Value> {
         "warmup": args.warmup,
         "timeout": args.timeout,
         "requests": requests,
+        "warmups": warmups,
         "rounds": rounds,
     }))
 }
