@@ -225,12 +225,19 @@ mod tests {
         let (peak, processes) = group.peak_rss_kib();
         assert!(peak > 0 && processes == 1, "{peak} KiB over {processes}");
         drop(group);
-        // Killed: gone, or a zombie waiting for init to reap it.
-        let state = std::fs::read_to_string(format!("/proc/{}/stat", pids[0])).unwrap_or_default();
-        let alive = state
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'));
-        assert!(!alive, "sleep still runs: {state}");
+        // Killed (the signal lands a moment later): gone, or a zombie waiting for init to reap it.
+        let alive = || {
+            let state =
+                std::fs::read_to_string(format!("/proc/{}/stat", pids[0])).unwrap_or_default();
+            state
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        };
+        let killed = std::time::Instant::now();
+        while alive() && killed.elapsed() < Duration::from_secs(10) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(), "sleep still runs 10 s after its group was killed");
     }
 
     #[test]
