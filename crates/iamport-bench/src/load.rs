@@ -51,6 +51,101 @@ pub fn mix() -> Vec<Request> {
     ]
 }
 
+/// A request sent once to each server (after the load), to show how each answers something the
+/// load does not ask: (name, method, path and query, JSON body, times sent; the last answer is kept).
+pub type Probe = (
+    &'static str,
+    reqwest::Method,
+    &'static str,
+    Option<serde_json::Value>,
+    usize,
+);
+
+/// The probes: a repeatable query parameter, a payment that does not exist, the same order prepared
+/// twice.
+pub fn probes() -> Vec<Probe> {
+    vec![
+        (
+            "array query parameter",
+            reqwest::Method::GET,
+            "/subscribe/customers?customer_uid[]=customer_1234",
+            None,
+            1,
+        ),
+        (
+            "unknown payment",
+            reqwest::Method::GET,
+            "/payments/imp_000000000000",
+            None,
+            1,
+        ),
+        (
+            "same merchant_uid prepared twice",
+            reqwest::Method::POST,
+            "/payments/prepare",
+            Some(json!({"merchant_uid": "bench-probe-twice", "amount": 1000})),
+            2,
+        ),
+    ]
+}
+
+/// How a server answered a probe.
+#[derive(Debug, Serialize)]
+pub struct ProbeAnswer {
+    pub name: &'static str,
+    pub method: String,
+    pub path: &'static str,
+    /// As [`label`] gives it, or the failure kind.
+    pub status: String,
+    /// The envelope's `message`, if any.
+    pub message: Option<String>,
+    /// Prism's `sl-violations` header, if any.
+    pub violations: Option<String>,
+}
+
+/// Sends every probe to `base` (each as many times as it says) and keeps the last answers.
+pub async fn probe(base: &str, token: &str) -> anyhow::Result<Vec<ProbeAnswer>> {
+    let http = http_client(Duration::from_secs(10))?;
+    let mut answers = vec![];
+    for (name, method, path, body, times) in probes() {
+        let mut answer = None;
+        for _ in 0..times {
+            let mut request = http
+                .request(method.clone(), format!("{base}{path}"))
+                .bearer_auth(token);
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            answer = Some(match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let violations = response
+                        .headers()
+                        .get("sl-violations")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let body = response.bytes().await.unwrap_or_default();
+                    let message = serde_json::from_slice::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v.get("message")?.as_str().map(str::to_owned));
+                    (label(status, &body), message, violations)
+                }
+                Err(e) => (failure(&e).to_owned(), None, None),
+            });
+        }
+        let (status, message, violations) = answer.context("a probe sent no request")?;
+        answers.push(ProbeAnswer {
+            name,
+            method: method.to_string(),
+            path,
+            status,
+            message,
+            violations,
+        });
+    }
+    Ok(answers)
+}
+
 /// How one load runs.
 #[derive(Clone, Debug)]
 pub struct Load {

@@ -57,6 +57,28 @@ async fn every_request_of_the_mix_is_sent_and_counted_by_status() {
                 assert!(http.parse::<u16>().is_ok(), "{name}: {status}");
             }
         }
+        // The probes: each answered, with the envelope's message; the second prepare of one order is
+        // refused (PortOne's HTTP 200 with code 1).
+        let answers = load::probe(&base, &token).await.unwrap();
+        assert_eq!(answers.len(), load::probes().len());
+        let twice = answers
+            .iter()
+            .find(|a| a.name == "same merchant_uid prepared twice")
+            .unwrap();
+        assert!(twice.status.starts_with("200 code "), "{twice:?}");
+        assert!(
+            twice.message.as_deref().is_some_and(|m| !m.is_empty()),
+            "{twice:?}"
+        );
+        let unknown = answers
+            .iter()
+            .find(|a| a.name == "unknown payment")
+            .unwrap();
+        assert!(unknown.status.starts_with("404"), "{unknown:?}");
+        assert!(
+            answers.iter().all(|a| a.violations.is_none()),
+            "{answers:?}"
+        );
         // A wrong token is measured too: the sandbox refuses it with a 401.
         let refused = load::run(&base, "not-a-token", &short(), "wrong")
             .await

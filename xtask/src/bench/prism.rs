@@ -45,6 +45,19 @@ struct Report {
     #[serde(default)]
     warmups: BTreeMap<String, Outcome>,
     rounds: Vec<Round>,
+    /// Per server, its answers to the one-off requests.
+    #[serde(default)]
+    probes: BTreeMap<String, Vec<ProbeAnswer>>,
+}
+
+#[derive(Deserialize)]
+struct ProbeAnswer {
+    name: String,
+    method: String,
+    path: String,
+    status: String,
+    message: Option<String>,
+    violations: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -501,6 +514,7 @@ fn report_md(
         prism.processes,
         if prism.processes == 1 { "" } else { "es" },
     );
+    probes_md(&mut md, report);
     let prepared = prepared(report);
     let _ = writeln!(
         md,
@@ -535,6 +549,54 @@ fn report_md(
         setup.prism_version
     );
     (rows, md)
+}
+
+/// The one-off requests: what each server answered.
+fn probes_md(md: &mut String, report: &Report) {
+    let (Some(sandbox), Some(prism)) = (report.probes.get(SANDBOX), report.probes.get(PRISM))
+    else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "\nOne-off requests after the load (not timed), the same to both (the prepare sent twice, the \
+         second answer shown):\n\n| Request | sandbox | Prism |\n|---|---|---|"
+    );
+    let cell = |a: &ProbeAnswer| {
+        let mut text = a.status.clone();
+        if let Some(m) = &a.message {
+            let _ = write!(text, " “{}”", clip(m, 80));
+        }
+        if let Some(v) = &a.violations {
+            let _ = write!(
+                text,
+                "; `sl-violations`: `{}`",
+                clip(v, 160).replace('`', "'")
+            );
+        }
+        text.replace('|', "\\|")
+    };
+    for (s, p) in sandbox.iter().zip(prism) {
+        let _ = writeln!(
+            md,
+            "| {}: `{} {}` | {} | {} |",
+            s.name,
+            s.method,
+            s.path,
+            cell(s),
+            cell(p)
+        );
+    }
+    md.push('\n');
+}
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        text.chars().take(max).collect::<String>() + "…"
+    }
 }
 
 /// The orders the sandbox answered `POST /payments/prepare` with a plain 200 for, warmup included.
@@ -589,11 +651,36 @@ mod tests {
                 path: "/payments/imp_448280090638".into(),
             }],
             warmups: BTreeMap::new(),
+            probes: BTreeMap::from([
+                (
+                    SANDBOX.to_owned(),
+                    vec![probe(
+                        "404 code -1",
+                        Some("존재하지 않는 결제정보입니다"),
+                        None,
+                    )],
+                ),
+                (
+                    PRISM.to_owned(),
+                    vec![probe("400 code -1", None, Some(r#"[{"code":"required"}]"#))],
+                ),
+            ]),
             rounds: vec![
                 round(30_000.0, 1_000.0),
                 round(20_000.0, 500.0),
                 round(33_000.0, 1_100.0),
             ],
+        }
+    }
+
+    fn probe(status: &str, message: Option<&str>, violations: Option<&str>) -> ProbeAnswer {
+        ProbeAnswer {
+            name: "unknown payment".into(),
+            method: "GET".into(),
+            path: "/payments/imp_000000000000".into(),
+            status: status.into(),
+            message: message.map(str::to_owned),
+            violations: violations.map(str::to_owned),
         }
     }
 
@@ -644,6 +731,10 @@ mod tests {
         assert!(md.contains("| `GET /payments/{imp_uid}` | 200 × 30 | 0.500 / 2.000 | 404 × 30 | 50.000 / 200.000 |"), "{md}");
         assert!(
             md.contains("printed no warning or error about the spec"),
+            "{md}"
+        );
+        assert!(
+            md.contains(r#"| unknown payment: `GET /payments/imp_000000000000` | 404 code -1 “존재하지 않는 결제정보입니다” | 400 code -1; `sl-violations`: `[{"code":"required"}]` |"#),
             "{md}"
         );
         let complaints = ["[CLI] ✖  fatal  bad `$ref`".to_owned()];

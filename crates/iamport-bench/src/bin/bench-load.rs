@@ -1,6 +1,6 @@
 //! `bench-load --target NAME=URL …`: the same requests at each target with the same load (fixed
 //! concurrency, fixed duration), in rounds whose order alternates (AB, BA, …), after a warmup of
-//! each; printed as one JSON document. The bearer token comes from the first target's
+//! each, then a few one-off requests ([`load::probes`]) to each; printed as one JSON document. The bearer token comes from the first target's
 //! `POST /users/getToken` (the built-in fixtures' key pair) and goes to every target. Bounded by
 //! `--max-seconds`.
 
@@ -121,6 +121,10 @@ async fn rounds(args: &Args) -> anyhow::Result<serde_json::Value> {
         let order: Vec<&String> = order.iter().map(|(name, _)| name).collect();
         rounds.push(json!({"order": order, "outcomes": outcomes}));
     }
+    let mut probes = BTreeMap::new();
+    for (name, url) in &args.targets {
+        probes.insert(name.clone(), load::probe(url, &token).await?);
+    }
     let requests: Vec<serde_json::Value> = load::mix()
         .iter()
         .map(|r| json!({"name": r.name, "method": r.method.as_str(), "path": r.path}))
@@ -133,5 +137,6 @@ async fn rounds(args: &Args) -> anyhow::Result<serde_json::Value> {
         "requests": requests,
         "warmups": warmups,
         "rounds": rounds,
+        "probes": probes,
     }))
 }
