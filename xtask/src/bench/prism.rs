@@ -419,7 +419,9 @@ fn report_md(
          counts the answers completed within the {} s; figures are medians over the rounds, ratios \
          sandbox / Prism the median of the per-round ratios. Peak memory is `VmHWM` (peak resident \
          set) of the server's process(es) at the end, idle memory `VmRSS` once it listened. The load \
-         generator and both servers share the machine's cores.\n",
+         generator shares the machine's cores with the server it loads: at the sandbox's rate it takes \
+         a good part of them (so the sandbox's figures are a lower bound, its ratios too), at Prism's \
+         a small one.\n",
         setup.prism_version,
         setup.prism_command,
         setup.node.trim_start_matches('v'),
