@@ -61,8 +61,14 @@ enum Command {
         /// Instead, the cold `cargo build` of a user's program with iamport-client against the same
         /// program with reqwest + serde (2 rounds, 4 with --full; minutes each); updates only its
         /// row and section of BENCHMARKS.md.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "prism")]
         compile: bool,
+        /// Instead, the sandbox binary against Stoplight Prism (from .ci/prism, installed with
+        /// `npm ci --prefix .ci/prism --ignore-scripts`) on spec/iamport.yaml: the same requests and
+        /// load at both (about a minute; 5 rounds of 10 s with --full); updates only its rows and
+        /// section of BENCHMARKS.md.
+        #[arg(long)]
+        prism: bool,
     },
 }
 
@@ -86,7 +92,8 @@ fn main() -> ExitCode {
                 ours,
             },
         ),
-        Command::Bench { full, compile } if compile => bench::compile::run(&root, full),
+        Command::Bench { full, compile, .. } if compile => bench::compile::run(&root, full),
+        Command::Bench { full, prism, .. } if prism => bench::prism::run(&root, full),
         Command::Bench { full, .. } => bench::run(&root, full),
     };
     match result {

@@ -4,6 +4,10 @@
 //!   hand-written axum baseline that gives the same answer ([`Mode::Handwritten`]), on loopback.
 //! * `bench-client`: [`iamport_client::IamportClient`] against raw reqwest + serde_json, calls per
 //!   second and CPU per call, printed as JSON.
+//! * `bench-load`: the same requests at several servers (the sandbox binary and Prism, for
+//!   `cargo xtask bench --prism`), in alternating rounds, with the load generator of [`load`].
+
+pub mod load;
 
 use std::collections::HashMap;
 use std::io::Read;

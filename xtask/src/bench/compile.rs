@@ -321,61 +321,14 @@ fn report(client: &[Build], reqwest: &[Build]) -> (Vec<String>, String) {
     (rows, md)
 }
 
-/// `doc` with its compile rows and section replaced by `rows` and `section` (added when absent:
-/// the rows at the end of the results table, the section before `## Machine`).
+/// `doc` with the compile rows and section replaced by `rows` and `section` (see [`super::splice`]).
 pub fn splice(doc: &str, rows: &[String], section: &str) -> String {
-    let mut lines: Vec<&str> = vec![];
-    let mut skipping = false;
-    for line in doc.lines() {
-        if line.starts_with("## ") {
-            skipping = line == TITLE;
-        }
-        if !skipping && !line.starts_with(ROW) {
-            lines.push(line);
-        }
-    }
-    let mut out = String::new();
-    let (mut in_results, mut rows_done, mut section_done) = (false, false, false);
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with("## ") {
-            in_results = *line == "## Results";
-        }
-        if *line == "## Machine" && !section_done {
-            out.push_str(section);
-            out.push('\n');
-            section_done = true;
-        }
-        out.push_str(line);
-        out.push('\n');
-        let table_ends = !lines.get(i + 1).is_some_and(|l| l.starts_with('|'));
-        if in_results && line.starts_with('|') && table_ends && !rows_done {
-            for row in rows {
-                out.push_str(row);
-                out.push('\n');
-            }
-            rows_done = true;
-        }
-    }
-    if !section_done {
-        out.push('\n');
-        out.push_str(section);
-    }
-    out
+    super::splice(doc, TITLE, ROW, rows, section)
 }
 
-/// The compile rows and section of `doc`, when it has them, for a run that does not build the
-/// fixtures to keep.
+/// The compile rows and section of `doc`, when it has them (see [`super::kept`]).
 pub fn kept(doc: &str) -> Option<(Vec<String>, String)> {
-    let rows: Vec<String> = doc
-        .lines()
-        .filter(|l| l.starts_with(ROW))
-        .map(str::to_owned)
-        .collect();
-    let start = doc.find(&format!("\n{TITLE}\n"))? + 1;
-    let end = doc[start + TITLE.len()..]
-        .find("\n## ")
-        .map_or(doc.len(), |e| start + TITLE.len() + e + 1);
-    Some((rows, doc[start..end].trim_end().to_owned() + "\n"))
+    super::kept(doc, TITLE, ROW)
 }
 
 #[cfg(test)]

@@ -5,18 +5,21 @@
 //! * [`client`]: `IamportClient` vs raw reqwest, with where the difference comes from;
 //! * [`codegen`]: generation time as the spec grows;
 //! * [`compile`] (`--compile`, alone: it takes minutes): a user's cold `cargo build` with the client
-//!   vs with reqwest + serde.
+//!   vs with reqwest + serde;
+//! * [`prism`] (`--prism`, alone: it needs Node.js and Prism from `.ci/prism`): the sandbox binary
+//!   vs Stoplight Prism on the same spec, same requests, same load.
 //!
 //! A measurement is one module with a [`Measurement`]: its name, the external tools it needs (each
 //! with the command that installs it: the bench never installs anything), and a function that gives
-//! its rows of the results table and its section. Another one (the sandbox vs Prism) is one more
-//! module in [`MEASUREMENTS`]. The measured programs are in
+//! its rows of the results table and its section; the ones run alone keep their rows and section
+//! in BENCHMARKS.md through the other runs ([`splice`], [`kept`]). The measured programs are in
 //! `crates/iamport-bench`, built here in release; nothing asserts a timing, targets are reported as
 //! met or missed.
 
 mod client;
 mod codegen;
 pub mod compile;
+pub mod prism;
 mod process;
 mod server;
 
@@ -159,6 +162,9 @@ pub fn run(root: &Path, full: bool) -> anyhow::Result<()> {
     if let Some((rows, section)) = compile::kept(&old) {
         md = compile::splice(&md, &rows, &section);
     }
+    if let Some((rows, section)) = prism::kept(&old) {
+        md = prism::splice(&md, &rows, &section);
+    }
     std::fs::write(&path, md).with_context(|| format!("writing {}", path.display()))?;
     println!("{table}");
     eprintln!(
@@ -211,6 +217,65 @@ const RECIPES: &str = "
   LLVM 15 s), 19 s without the `JsonSchema` derives; `--compile` with it: CPU ratio 1.552 and
   1.488 (wall 1.687, 1.191 on a machine at load 5).
 ";
+
+/// `doc` with the section titled `title` and the results rows starting with `row` replaced by
+/// `section` and `rows` (added when absent: the rows at the end of the results table, the section
+/// before `## Machine`). For the measurements run alone (`--compile`, `--prism`), whose figures the
+/// other runs keep.
+pub fn splice(doc: &str, title: &str, row: &str, rows: &[String], section: &str) -> String {
+    let mut lines: Vec<&str> = vec![];
+    let mut skipping = false;
+    for line in doc.lines() {
+        if line.starts_with("## ") {
+            skipping = line == title;
+        }
+        if !skipping && !line.starts_with(row) {
+            lines.push(line);
+        }
+    }
+    let mut out = String::new();
+    let (mut in_results, mut rows_done, mut section_done) = (false, false, false);
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("## ") {
+            in_results = *line == "## Results";
+        }
+        if *line == "## Machine" && !section_done {
+            out.push_str(section);
+            out.push('\n');
+            section_done = true;
+        }
+        out.push_str(line);
+        out.push('\n');
+        let table_ends = !lines.get(i + 1).is_some_and(|l| l.starts_with('|'));
+        if in_results && line.starts_with('|') && table_ends && !rows_done {
+            for row in rows {
+                out.push_str(row);
+                out.push('\n');
+            }
+            rows_done = true;
+        }
+    }
+    if !section_done {
+        out.push('\n');
+        out.push_str(section);
+    }
+    out
+}
+
+/// The rows and section of a measurement run alone, when `doc` has them, for a run that does not
+/// measure it to keep.
+pub fn kept(doc: &str, title: &str, row: &str) -> Option<(Vec<String>, String)> {
+    let rows: Vec<String> = doc
+        .lines()
+        .filter(|l| l.starts_with(row))
+        .map(str::to_owned)
+        .collect();
+    let start = doc.find(&format!("\n{title}\n"))? + 1;
+    let end = doc[start + title.len()..]
+        .find("\n## ")
+        .map_or(doc.len(), |e| start + title.len() + e + 1);
+    Some((rows, doc[start..end].trim_end().to_owned() + "\n"))
+}
 
 /// Fails, naming the command that installs it, unless `program` is on the PATH.
 fn require(program: &str, install: &str) -> anyhow::Result<()> {
@@ -294,6 +359,41 @@ mod tests {
         );
         assert!(err.contains("`sudo apt-get install no-such-tool`"), "{err}");
         assert!(require("sh", "unused").is_ok(), "sh is on every PATH");
+    }
+
+    #[test]
+    fn the_sections_run_alone_are_kept_side_by_side() {
+        let doc = "# Benchmarks\n\n## Results\n\n| Measure | x |\n|---|---|\n| Server | 1 |\n\n## Server\n\ntext\n\n## Machine\n\n- 2 cores\n";
+        let compile_rows = vec!["| Cold `cargo build` of a user's program, wall | 1 |".to_owned()];
+        let prism_rows = vec!["| Sandbox vs Prism: throughput | 2 |".to_owned()];
+        let both = prism::splice(
+            &compile::splice(
+                doc,
+                &compile_rows,
+                "## Compile time: a user's first `cargo build`\n\nc\n",
+            ),
+            &prism_rows,
+            "## The sandbox against Prism\n\np\n",
+        );
+        assert!(both.contains("| Server | 1 |\n| Cold `cargo build` of a user's program, wall | 1 |\n| Sandbox vs Prism: throughput | 2 |\n\n## Server"), "{both}");
+        assert!(
+            both.contains("c\n\n## The sandbox against Prism\n\np\n\n## Machine"),
+            "{both}"
+        );
+        // A run that measures neither writes a new file and splices both back, as they were.
+        let (rows, section) = prism::kept(&both).unwrap();
+        assert_eq!(
+            (rows, section.as_str()),
+            (prism_rows.clone(), "## The sandbox against Prism\n\np\n")
+        );
+        let (crows, csection) = compile::kept(&both).unwrap();
+        let again = prism::splice(
+            &compile::splice(doc, &crows, &csection),
+            &prism_rows,
+            &section,
+        );
+        assert_eq!(again, both);
+        assert!(prism::kept(doc).is_none());
     }
 
     #[test]
