@@ -2,6 +2,7 @@
 //! hand-written [`IamportApi`] implementation that answers from a fixture set.
 
 pub mod credentials;
+mod docs;
 pub mod fixtures;
 mod serve;
 pub mod tokens;
@@ -153,7 +154,9 @@ pub fn app(sandbox: Sandbox) -> Router {
             }
         })
         .on_failure(());
-    iamport_server::router(Arc::new(sandbox)).layer(trace)
+    iamport_server::router(Arc::new(sandbox))
+        .merge(docs::routes())
+        .layer(trace)
 }
 
 /// Serves `app` on `listener` with the default [`Limits`] until `shutdown` completes; then finishes
