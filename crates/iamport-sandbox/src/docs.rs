@@ -1,26 +1,31 @@
-//! `GET /docs`: Swagger UI over the sandbox's own OpenAPI document, served offline.
+//! `GET /docs`: Swagger UI over the API's description, served offline, "Try it out" calling the sandbox.
 //!
 //! The page's files are compiled into the binary: utoipa-swagger-ui's build script takes the Swagger UI
 //! dist from the zip the utoipa-swagger-ui-vendored crate ships (its `vendored` feature), so neither the
 //! build nor the running sandbox fetches anything.
 //!
-//! The document shown (`GET /docs/openapi.json`) is the one `GET /openapi.json` serves (utoipa's,
-//! built from the generated server's annotations, so every operation the sandbox routes), with one
-//! change: `servers` is the sandbox itself (the relative URL `/`, which Swagger UI resolves against the
-//! page's origin), so "Try it out" calls the sandbox and never api.iamport.kr. `/openapi.json` itself is
-//! left as it is: it is the API's description, production servers included. The security schemes come
-//! along, so the page's "Authorize" button takes the access token of `POST /users/getToken`.
+//! The document shown (`GET /docs/openapi.json`) is spec/iamport.yaml itself, embedded at build time
+//! (the sandbox is not published, so a file outside the crate is fine), as JSON in the spec's own order,
+//! with one change: `servers` is the sandbox itself (the relative URL `/`, which Swagger UI resolves
+//! against the page's origin), so "Try it out" calls the sandbox and never api.iamport.kr. The spec
+//! rather than the server's `/openapi.json` (utoipa's, built from the generated annotations): the same
+//! operations, but the spec also has the examples (utoipa's document has none), which Swagger UI shows
+//! and puts in the request bodies of "Try it out". `/openapi.json` is left as it is. The spec's security
+//! schemes come along, so the page's "Authorize" button takes the access token of `POST /users/getToken`.
+
+use std::sync::LazyLock;
 
 use axum::Router;
-use utoipa::OpenApi as _;
-use utoipa::openapi::OpenApi;
-use utoipa::openapi::server::Server;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// The page (`/docs` redirects to `/docs/`, where Swagger UI's files are).
 pub const PAGE: &str = "/docs";
 /// The document the page shows.
 pub const DOCUMENT: &str = "/docs/openapi.json";
+/// The API's description (the source the server and the client are generated from).
+const SPEC_YAML: &str = include_str!("../../../spec/iamport.yaml");
 
 /// The routes of `/docs`; stateless, to merge into the sandbox's router.
 pub fn routes() -> Router {
@@ -31,19 +36,41 @@ pub fn routes() -> Router {
         .display_request_duration(true)
         // Swagger UI would otherwise load a validity badge from validator.swagger.io
         .validator_url("none");
-    SwaggerUi::new(PAGE)
-        .url(DOCUMENT, document())
-        .config(config)
-        .into()
+    Router::from(SwaggerUi::new(PAGE).config(config))
+        .route(DOCUMENT, axum::routing::get(serve_document))
 }
 
-/// The server's OpenAPI document with the sandbox as its only server.
-pub fn document() -> OpenApi {
-    let mut doc = iamport_server::ApiDoc::openapi();
-    let mut sandbox = Server::new("/");
-    sandbox.description = Some("this sandbox (이 샌드박스)".to_owned());
-    doc.servers = Some(vec![sandbox]);
-    doc
+async fn serve_document() -> Response {
+    static DOC: LazyLock<Result<String, String>> = LazyLock::new(|| document(SPEC_YAML));
+    match &*DOC {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
+        Err(e) => {
+            tracing::error!("the embedded spec/iamport.yaml: {e}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({
+                    "code": -1,
+                    "message": format!("the sandbox cannot read its embedded spec/iamport.yaml: {e}"),
+                    "response": null,
+                })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The spec as JSON (keys in the spec's order: YAML mappings keep it), `servers` the sandbox.
+fn document(yaml: &str) -> Result<String, String> {
+    let mut spec: yaml_serde::Value = yaml_serde::from_str(yaml).map_err(|e| e.to_string())?;
+    let yaml_serde::Value::Mapping(top) = &mut spec else {
+        return Err("not a YAML mapping".to_owned());
+    };
+    let sandbox = serde_json::json!([{"url": "/", "description": "this sandbox (이 샌드박스)"}]);
+    top.insert(
+        yaml_serde::Value::String("servers".to_owned()),
+        yaml_serde::to_value(sandbox).map_err(|e| e.to_string())?,
+    );
+    serde_json::to_string(&spec).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -103,7 +130,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_document_is_the_servers_with_the_sandbox_as_its_server() {
+    async fn the_document_is_the_spec_with_the_sandbox_as_its_server() {
         let (status, _, body) = get("/docs/openapi.json").await;
         assert_eq!(status, StatusCode::OK);
         let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -111,12 +138,23 @@ mod tests {
             shown["servers"],
             serde_json::json!([{"url": "/", "description": "this sandbox (이 샌드박스)"}])
         );
-        let mut served =
-            serde_json::to_value(<iamport_server::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
-        assert_eq!(served["servers"][0]["url"], "https://api.iamport.kr");
-        served["servers"] = shown["servers"].clone();
-        assert_eq!(shown, served, "only `servers` differs");
+        let mut spec: serde_json::Value = yaml_serde::from_str(super::SPEC_YAML).unwrap();
+        assert_eq!(spec["servers"][0]["url"], "https://api.iamport.kr");
+        spec["servers"] = shown["servers"].clone();
+        assert_eq!(shown, spec, "only `servers` differs");
         assert!(shown["components"]["securitySchemes"]["bearerAuth"].is_object());
+        // in the spec's order (Swagger UI lists the operations so)
+        let order = |text: &str, a: &str, b: &str| text.find(a).unwrap() < text.find(b).unwrap();
+        let (first, second) = ("\"/users/getToken\"", "\"/benepia/payment\"");
+        let yaml = |s: &str| s.trim_matches('"').to_owned() + ":";
+        assert!(order(super::SPEC_YAML, &yaml(first), &yaml(second)));
+        assert!(order(&body, first, second), "not in the spec's order");
+    }
+
+    #[test]
+    fn a_broken_spec_is_an_error_not_a_panic() {
+        assert!(super::document("openapi: [").is_err());
+        assert_eq!(super::document("- 1"), Err("not a YAML mapping".to_owned()));
     }
 
     #[tokio::test]

@@ -36,11 +36,16 @@ async fn docs_page_shows_every_operation_and_tries_them_against_the_sandbox() {
         .unwrap();
     let driver = Chromedriver::start();
     let client = driver.session().await;
-    let outcome = tokio::time::timeout(TEST_TIMEOUT, drive(&client, addr, &fixtures)).await;
-    // the browser goes whatever happened; chromedriver when `driver` drops
-    client.close().await.ok();
+    // in a task of its own, so that the browser is closed after a failure too
+    let mut task = tokio::spawn(drive(client.clone(), addr, fixtures));
+    let outcome = tokio::time::timeout(TEST_TIMEOUT, &mut task).await;
+    task.abort();
+    tokio::time::timeout(WAIT, client.close()).await.ok();
+    // (and dropping `driver` kills chromedriver's process group, a browser left over with it)
     match outcome {
-        Ok(()) => {}
+        Ok(Ok(())) => {}
+        Ok(Err(failed)) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+        Ok(Err(failed)) => panic!("{failed}"),
         Err(_) => panic!("the browser test took more than {TEST_TIMEOUT:?}"),
     }
 }
@@ -54,12 +59,15 @@ struct Listed {
     tag: String,
 }
 
-/// Every (operation, tag) pair of spec/iamport.yaml, read now: Swagger UI shows an operation under
-/// each of its tags (under `default` when it has none).
-fn spec_operations() -> Vec<Listed> {
+fn spec() -> Value {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/iamport.yaml");
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let spec: Value = yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Every (operation, tag) pair of the spec: Swagger UI shows an operation under each of its tags
+/// (under `default` when it has none).
+fn spec_operations(spec: &Value) -> Vec<Listed> {
     let mut out = Vec::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for method in OPERATION_METHODS {
@@ -120,9 +128,11 @@ async fn listed(client: &Client) -> Vec<Listed> {
     out
 }
 
-async fn drive(client: &Client, addr: SocketAddr, fixtures: &Fixtures) {
+async fn drive(client: Client, addr: SocketAddr, fixtures: Fixtures) {
+    let client = &client;
     let base = format!("http://{addr}");
-    let expected = spec_operations();
+    let spec = spec();
+    let expected = spec_operations(&spec);
     let operations: BTreeMap<&str, &Listed> = expected
         .iter()
         .map(|l| (l.operation_id.as_str(), l))
@@ -167,15 +177,26 @@ async fn drive(client: &Client, addr: SocketAddr, fixtures: &Fixtures) {
         "/docs lists all {} operations of spec/iamport.yaml",
         operations.len()
     );
-    // Korean text of the document is on the page (its description and the tags')
-    let body_text = client
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
+    // each tag's heading shows its description (Korean, then English)
+    let headings = client
+        .execute(
+            "return Object.fromEntries([...document.querySelectorAll('.opblock-tag[data-tag]')]
+                .map(h => [h.getAttribute('data-tag'), h.textContent]))",
+            vec![],
+        )
         .await
         .unwrap();
-    assert!(body_text.contains("access_token 발급"), "{body_text}");
+    for tag in spec["tags"].as_array().expect("tags") {
+        let (name, description) = (tag["name"].as_str().unwrap(), &tag["description"]);
+        let Some(description) = description.as_str() else {
+            continue;
+        };
+        let heading = headings[name].as_str().unwrap_or_default();
+        assert!(
+            heading.contains(description),
+            "tag {name}: {heading:?} does not show {description:?}"
+        );
+    }
     // the sandbox is the page's only server
     let servers = client
         .execute(
@@ -193,10 +214,7 @@ async fn drive(client: &Client, addr: SocketAddr, fixtures: &Fixtures) {
     let body = json!({"imp_key": credential.imp_key, "imp_secret": credential.imp_secret});
     let answer = try_it_out(client, get_token, |op| async move {
         let textarea = wait_for(client, &format!("{op} textarea.body-param__text")).await;
-        // select all, then type over it (Swagger UI's textarea is a React input: typed keys reach it)
-        textarea.send_keys("\u{E009}a\u{E000}").await.unwrap();
-        textarea.send_keys(&body.to_string()).await.unwrap();
-        let typed = textarea.prop("value").await.unwrap().unwrap_or_default();
+        let typed = type_over(&textarea, &body.to_string()).await;
         assert_eq!(
             serde_json::from_str::<Value>(&typed).ok(),
             Some(body.clone()),
@@ -276,7 +294,7 @@ async fn drive(client: &Client, addr: SocketAddr, fixtures: &Fixtures) {
                 &format!("{op} tr[data-param-name=imp_uid] input[type=text]"),
             )
             .await;
-            input.send_keys(&uid).await.unwrap();
+            assert_eq!(type_over(&input, &uid).await, uid);
         }
     })
     .await;
@@ -368,6 +386,14 @@ where
     }
 }
 
+/// Replaces the text of an input (the spec's example is there): select all, then type over it. Typed
+/// keys, not a value set by script, so that Swagger UI's React inputs see the change. The new value.
+async fn type_over(input: &fantoccini::elements::Element, text: &str) -> String {
+    input.send_keys("\u{E009}a\u{E000}").await.unwrap();
+    input.send_keys(text).await.unwrap();
+    input.prop("value").await.unwrap().unwrap_or_default()
+}
+
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
@@ -431,7 +457,13 @@ impl Chromedriver {
 
     /// A new headless Chromium session, once chromedriver answers (within [`WAIT`]).
     async fn session(&self) -> Client {
-        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        // Debian's chromedriver finds /usr/bin/chromium itself; named anyway, when it is there
+        let chromium = std::env::var("CHROMIUM").ok().or_else(|| {
+            let debian = "/usr/bin/chromium";
+            std::path::Path::new(debian)
+                .exists()
+                .then(|| debian.to_owned())
+        });
         let mut options = json!({
             "args": [
                 "--headless=new",
@@ -442,7 +474,7 @@ impl Chromedriver {
                 "--lang=ko-KR",
             ],
         });
-        if std::path::Path::new(&chromium).exists() {
+        if let Some(chromium) = chromium {
             options["binary"] = json!(chromium);
         }
         let mut capabilities = serde_json::Map::new();
@@ -460,9 +492,8 @@ impl Chromedriver {
             .await;
             match attempt {
                 Ok(Ok(client)) => return client,
-                Ok(Err(e)) if tokio::time::Instant::now() < deadline => {
-                    // chromedriver not listening yet
-                    let _ = e;
+                // chromedriver not listening yet
+                Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Ok(Err(e)) => panic!(
