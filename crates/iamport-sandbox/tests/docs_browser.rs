@@ -157,7 +157,11 @@ async fn drive(client: Client, addr: SocketAddr, fixtures: Fixtures) {
         .text()
         .await
         .unwrap();
-    assert!(title.contains("PortOne V1 (iamport) REST API"), "{title}");
+    let spec_title = spec["info"]["title"].as_str().expect("info.title");
+    assert!(
+        title.contains(spec_title),
+        "{title:?} is not {spec_title:?}"
+    );
     let mut shown = Vec::new();
     for _ in 0..50 {
         shown = listed(client).await;
