@@ -614,11 +614,12 @@ async fn check_case(
     }
 }
 
-/// The `IamportClient` methods (not only the raw client) reach the sandbox's example answers for the
-/// shapes the V1 API adds: a bare array payload, a paged listing, the billing key's alternatives, a
-/// form-or-JSON body, and an error status through `Prefer`.
+/// The `IamportClient` methods (not only the raw client) read the sandbox's answers (examples, and
+/// the store seeded from its fixtures) for the shapes the V1 API adds: a bare array payload, a paged
+/// listing, the billing key's alternatives, a form-or-JSON body, and an error status through
+/// `Prefer`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn iamport_client_methods_get_the_sandboxs_examples() {
+async fn iamport_client_methods_get_the_sandboxs_answers() {
     let sandbox = iamport_sandbox::Sandbox::new(
         &iamport_sandbox::Fixtures::default_set(),
         iamport_sandbox::ManualClock::new(1_764_086_400),
@@ -633,10 +634,11 @@ async fn iamport_client_methods_get_the_sandboxs_examples() {
     assert_eq!(banks.len(), 1);
     assert_eq!(banks[0].code, "088");
 
+    // the paid payments of the built-in fixtures (crates/iamport-sandbox/fixtures/default.yaml)
     let page = client.get_payments_by_status("paid").page(1).await.unwrap();
-    assert_eq!(page.total, 1);
-    let list = page.list.expect("the example lists payments");
-    assert_eq!(list[0].status, "paid");
+    assert_eq!(page.total, 2);
+    let list = page.list.expect("the fixtures' paid payments");
+    assert!(list.iter().all(|p| p.status == "paid"), "{list:?}");
 
     match client.customer_view("customer_1234").await.unwrap() {
         types::BillingKey::CustomerAnnotation(c) => assert_eq!(*c.customer_uid, "customer_1234"),

@@ -966,8 +966,8 @@ fn fields<'a>(
 }
 
 /// What an OpenAPI document (3.0 or 3.1) says about its operations, by meaning: operationIds,
-/// parameters (with their effective style and explode), request bodies, responses with their headers
-/// and canonical schemas, the effective security of each operation (its own `security`, else the
+/// parameters (with their effective style and explode), request bodies, responses with their headers,
+/// links and canonical schemas, the effective security of each operation (its own `security`, else the
 /// document's), the servers, the info title and version, and the security schemes. Descriptions and
 /// examples are left out; a field it does not know is an error naming it.
 pub fn contract_view(doc: &Value) -> Result<Value, String> {
@@ -1149,9 +1149,36 @@ pub fn contract_view(doc: &Value) -> Result<Value, String> {
                     &r,
                     &at,
                     "a response",
-                    &["content", "headers"],
+                    &["content", "headers", "links"],
                     &["description"],
                 )?;
+                let mut links = Map::new();
+                for (name, l) in r["links"].as_object().into_iter().flatten() {
+                    let (l, at) = deref(l, &format!("{at}/links/{}", escape(name)))?;
+                    fields(
+                        &l,
+                        &at,
+                        "a link",
+                        &[
+                            "operationId",
+                            "operationRef",
+                            "parameters",
+                            "requestBody",
+                            "server",
+                        ],
+                        &["description"],
+                    )?;
+                    links.insert(
+                        name.clone(),
+                        json!({
+                            "operationId": l["operationId"],
+                            "operationRef": l["operationRef"],
+                            "parameters": l.get("parameters").cloned().unwrap_or_else(|| json!({})),
+                            "requestBody": l["requestBody"],
+                            "server": l["server"],
+                        }),
+                    );
+                }
                 let mut headers = Map::new();
                 for (name, h) in r["headers"].as_object().into_iter().flatten() {
                     let (h, at) = deref(h, &format!("{at}/headers/{}", escape(name)))?;
@@ -1181,6 +1208,7 @@ pub fn contract_view(doc: &Value) -> Result<Value, String> {
                     json!({
                         "content": content_view(&r["content"], &resolve, &format!("{at}/content"))?,
                         "headers": headers,
+                        "links": links,
                     }),
                 );
             }

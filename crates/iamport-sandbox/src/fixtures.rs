@@ -17,6 +17,59 @@ pub const DEFAULT_YAML: &str = include_str!("../fixtures/default.yaml");
 pub struct Fixtures {
     pub credentials: Credentials,
     pub payments: Payments,
+    /// Billing keys the store starts with.
+    #[serde(default)]
+    pub customers: Vec<CustomerEntry>,
+    /// Payments scheduled on billing keys.
+    #[serde(default)]
+    pub schedules: Vec<ScheduleEntry>,
+    /// Answers fixed in advance, whatever the store holds (see [`crate::overrides`]).
+    #[serde(default)]
+    pub overrides: Vec<crate::overrides::Override>,
+}
+
+/// A billing key the store starts with.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerEntry {
+    pub customer_uid: String,
+    pub card_number: String,
+    #[serde(default)]
+    pub pg_provider: Option<String>,
+    #[serde(default)]
+    pub customer_name: Option<String>,
+}
+
+/// A payment scheduled on a billing key. `schedule_in`: seconds from the sandbox's start (default
+/// -3600): in the future it waits and runs on the sandbox's clock; else it ran already, with the
+/// stored payment of its `merchant_uid` (or, with none, declined).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    pub customer_uid: String,
+    pub merchant_uid: String,
+    pub amount: f64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default = "an_hour_ago")]
+    pub schedule_in: i64,
+}
+
+fn an_hour_ago() -> i64 {
+    -3600
+}
+
+/// The store part of a payment entry: what `GET /payments/{imp_uid}` and the other lookups show.
+#[derive(Clone, Debug)]
+pub struct StoredPayment {
+    pub merchant_uid: String,
+    pub amount: f64,
+    pub status: String,
+    pub pay_method: String,
+    pub name: Option<String>,
+    pub buyer_name: Option<String>,
+    pub escrow: bool,
+    pub customer_uid: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -57,7 +110,10 @@ pub struct Payments(pub Vec<Payment>);
 #[serde(try_from = "PaymentEntry")]
 pub struct Payment {
     pub imp_uid: String,
+    pub pg_provider: String,
     pub answer: NaverAnswer,
+    /// What the store holds for it; without it, only the cash-amount lookup knows the payment.
+    pub stored: Option<StoredPayment>,
 }
 
 /// What the cash-amount endpoint answers for a payment.
@@ -81,6 +137,22 @@ struct PaymentEntry {
     cash_amount: Option<NaverCashAmountAnnotation>,
     #[serde(default)]
     naver_answer_broken: bool,
+    #[serde(default)]
+    merchant_uid: Option<String>,
+    #[serde(default)]
+    amount: Option<f64>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    pay_method: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    buyer_name: Option<String>,
+    #[serde(default)]
+    escrow: bool,
+    #[serde(default)]
+    customer_uid: Option<String>,
 }
 
 impl TryFrom<PaymentEntry> for Payment {
@@ -113,9 +185,40 @@ impl TryFrom<PaymentEntry> for Payment {
                 pg_provider: other.to_owned(),
             },
         };
+        let stored = match (e.merchant_uid, e.amount) {
+            (Some(merchant_uid), Some(amount)) => Some(StoredPayment {
+                merchant_uid,
+                amount,
+                status: e.status.unwrap_or_else(|| "paid".into()),
+                pay_method: e.pay_method.unwrap_or_else(|| "card".into()),
+                name: e.name,
+                buyer_name: e.buyer_name,
+                escrow: e.escrow,
+                customer_uid: e.customer_uid,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(format!(
+                    "payment {uid}: `merchant_uid` and `amount` go together (the store needs both)"
+                ));
+            }
+        };
+        if let Some(s) = &stored {
+            if !["ready", "paid", "failed", "cancelled"].contains(&s.status.as_str()) {
+                return Err(format!(
+                    "payment {uid}: status `{}` is not one of ready, paid, failed, cancelled",
+                    s.status
+                ));
+            }
+            if !(s.amount.is_finite() && s.amount > 0.0) {
+                return Err(format!("payment {uid}: amount must be positive"));
+            }
+        }
         Ok(Payment {
             imp_uid: e.imp_uid,
+            pg_provider: e.pg_provider,
             answer,
+            stored,
         })
     }
 }
@@ -233,6 +336,164 @@ impl Fixtures {
                 },
             }
         })
+    }
+
+    /// The store this fixture set starts a sandbox with, at sandbox time `now`: its payments (paid
+    /// an hour ago), billing keys and a certification for each payment's `imp_uid`.
+    pub(crate) fn seed(&self, now: i64) -> crate::store::State {
+        use crate::behaviour::checkout::Card;
+        use crate::store::{Certification, Customer, Payment as Stored, State};
+        let mut state = State::default();
+        let at = now - 3600;
+        for c in &self.customers {
+            let card = Card::from_number(&c.card_number);
+            state.customers.insert(
+                c.customer_uid.clone(),
+                Customer {
+                    customer_uid: c.customer_uid.clone(),
+                    pg_provider: c
+                        .pg_provider
+                        .clone()
+                        .unwrap_or_else(|| "html5_inicis".into()),
+                    pg_id: "iamport_sandbox".into(),
+                    sandbox: false,
+                    customer_id: None,
+                    card_name: card.name,
+                    card_code: card.code,
+                    card_number: card.number,
+                    card_type: 0,
+                    customer_name: c.customer_name.clone(),
+                    customer_tel: None,
+                    customer_email: None,
+                    customer_addr: None,
+                    customer_postcode: None,
+                    inserted: at,
+                    updated: at,
+                    declines: c.card_number.trim_end().ends_with("0000"),
+                },
+            );
+        }
+        for p in &self.payments.0 {
+            let Some(s) = &p.stored else { continue };
+            let card = (s.pay_method == "card").then(|| Card::from_number("9410-1234-5678-1234"));
+            let mut stored = Stored {
+                imp_uid: p.imp_uid.clone(),
+                merchant_uid: s.merchant_uid.clone(),
+                pay_method: s.pay_method.clone(),
+                channel: "pc".into(),
+                pg_provider: p.pg_provider.clone(),
+                pg_tid: format!("sandbox_{}", p.imp_uid),
+                pg_id: "iamport_sandbox".into(),
+                escrow: s.escrow,
+                name: s.name.clone(),
+                amount: s.amount,
+                currency: "KRW".into(),
+                buyer_name: s.buyer_name.clone(),
+                status: s.status.clone(),
+                started_at: at,
+                updated_at: at,
+                customer_uid: s.customer_uid.clone(),
+                customer_uid_usage: s.customer_uid.as_ref().map(|_| "payment".into()),
+                card_code: card.as_ref().map(|c| c.code.clone()),
+                card_name: card.as_ref().map(|c| c.name.clone()),
+                card_number: card.as_ref().map(|c| c.number.clone()),
+                ..Stored::default()
+            };
+            match s.status.as_str() {
+                "paid" => {
+                    stored.paid_at = at;
+                    stored.apply_num = Some("30012345".into());
+                    stored.receipt_url = Some(format!(
+                        "https://sandbox.iamport.local/receipts/{}",
+                        p.imp_uid
+                    ));
+                }
+                "failed" => {
+                    stored.failed_at = at;
+                    stored.fail_reason = Some("카드 한도 초과".into());
+                }
+                "cancelled" => {
+                    stored.paid_at = at;
+                    stored.cancelled_at = at;
+                    stored.cancel_amount = s.amount;
+                    stored.cancel_reason = Some("구매자 요청".into());
+                }
+                _ if s.pay_method == "vbank" => {
+                    stored.vbank_code = Some("088".into());
+                    stored.vbank_name = Some("신한은행".into());
+                    stored.vbank_num = Some(format!(
+                        "5621{}",
+                        &p.imp_uid[p.imp_uid.len().saturating_sub(10)..]
+                    ));
+                    stored.vbank_holder = Some("(주)포트원".into());
+                    stored.vbank_date = Some(now + 3 * 24 * 3600);
+                    stored.vbank_issued_at = Some(at);
+                }
+                _ => {}
+            }
+            state.payments.insert(p.imp_uid.clone(), stored);
+            state.certifications.insert(
+                p.imp_uid.clone(),
+                Certification {
+                    imp_uid: p.imp_uid.clone(),
+                    merchant_uid: Some(s.merchant_uid.clone()),
+                    pg_tid: format!("sandbox_cert_{}", p.imp_uid),
+                    pg_provider: "danal".into(),
+                    name: s.buyer_name.clone().unwrap_or_else(|| "홍길동".into()),
+                    gender: "male".into(),
+                    birthday: "1990-01-01".into(),
+                    foreigner: false,
+                    phone: "01012345678".into(),
+                    carrier: "SKT".into(),
+                    certified: true,
+                    certified_at: at,
+                    unique_key: format!("sandbox-ci-{}", p.imp_uid),
+                    unique_in_site: format!("sandbox-di-{}", p.imp_uid),
+                    origin: "sandbox".into(),
+                    otp: None,
+                },
+            );
+        }
+        for e in &self.schedules {
+            let schedule_at = now + e.schedule_in;
+            let ran = state
+                .by_merchant_uid(&e.merchant_uid)
+                .first()
+                .map(|p| (p.imp_uid.clone(), p.status.clone()));
+            let past = e.schedule_in <= 0;
+            let (imp_uid, payment_status, fail_reason) = match (past, ran) {
+                (false, _) => (None, None, None),
+                (true, Some((uid, status))) => (Some(uid), Some(status), None),
+                (true, None) => (
+                    None,
+                    Some("failed".to_owned()),
+                    Some("카드 승인에 실패하였습니다. (한도초과)".to_owned()),
+                ),
+            };
+            state.schedules.insert(
+                e.merchant_uid.clone(),
+                crate::store::Schedule {
+                    customer_uid: e.customer_uid.clone(),
+                    merchant_uid: e.merchant_uid.clone(),
+                    imp_uid,
+                    schedule_at,
+                    executed_at: if past { schedule_at } else { 0 },
+                    revoked_at: 0,
+                    amount: e.amount,
+                    currency: "KRW".into(),
+                    name: e.name.clone().unwrap_or_default(),
+                    buyer_name: None,
+                    buyer_email: None,
+                    buyer_tel: None,
+                    custom_data: None,
+                    schedule_status: if past { "executed" } else { "scheduled" }.into(),
+                    payment_status,
+                    fail_reason,
+                    notice_url: None,
+                },
+            );
+        }
+        state
     }
 
     pub fn default_set() -> Self {

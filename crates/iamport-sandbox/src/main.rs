@@ -218,6 +218,26 @@ fn print_welcome(args: &Args, addr: SocketAddr, fixtures: &Fixtures) {
         let _ = writeln!(out, "  {:<20} → {what}", p.imp_uid);
     }
     let _ = writeln!(out, "  any other imp_uid    → 404");
+    let _ = writeln!(
+        out,
+        "in the store (GET /payments/{{imp_uid}}, cancel, lists, …):"
+    );
+    for p in &fixtures.payments.0 {
+        if let Some(s) = &p.stored {
+            let _ = writeln!(
+                out,
+                "  {:<20} {} {} {} KRW ({})",
+                p.imp_uid, s.merchant_uid, s.status, s.amount, s.pay_method
+            );
+        }
+    }
+    for c in &fixtures.customers {
+        let _ = writeln!(out, "  billing key {}", c.customer_uid);
+    }
+    let _ = writeln!(
+        out,
+        "control (no token; see the sandbox README): POST {base}/sandbox/checkout -d '{{\"merchant_uid\":\"order-1\",\"amount\":1000}}', POST /sandbox/vbanks/{{imp_uid}}/deposit, GET /sandbox/webhooks, PUT /sandbox/notice-url, GET|POST /sandbox/clock, POST /sandbox/reset"
+    );
     if let (Some(c), Some(p)) = (fixtures.credentials.0.first(), fixtures.payments.0.first()) {
         let _ = writeln!(out, "try:");
         let _ = writeln!(

@@ -298,7 +298,7 @@ async fn every_bad_request_gets_the_envelope_with_the_right_status() {
             .json(r#"{"customer_uid":"c","schedules":[{"merchant_uid":"m","schedule_at":1764086400,"amount":1000,"currency":"KRW","name":"n","extra":{"naverUseCfm":null}}]}"#),
         case("a value inside an inline object", post.clone(), "/subscribe/payments/schedule", 200)
             .header("authorization", format!("Bearer {valid}"))
-            .json(r#"{"customer_uid":"c","schedules":[{"merchant_uid":"m","schedule_at":1764086400,"amount":1000,"currency":"KRW","name":"n","extra":{"naverUseCfm":"20261231"}}]}"#),
+            .json(r#"{"customer_uid":"customer_1234","schedules":[{"merchant_uid":"m","schedule_at":4102444800,"amount":1000,"currency":"KRW","name":"n","extra":{"naverUseCfm":"20261231"}}]}"#),
         case(
             "prepare with currency: null",
             post.clone(),

@@ -76,6 +76,17 @@ pub struct Resp {
     pub content: Content,
     /// The spec's example of the body (`example`, or the first of `examples`).
     pub example: Option<serde_json::Value>,
+    /// The operations this answer leads to (OpenAPI `links`), by name.
+    pub links: Vec<RespLink>,
+}
+
+/// A link of a response: the operation it leads to and where that operation's parameters come from
+/// (runtime expressions such as `$response.body#/response/imp_uid`, or constants).
+pub struct RespLink {
+    pub name: String,
+    pub operation_id: String,
+    pub parameters: Vec<(String, String)>,
+    pub description: Option<String>,
 }
 
 pub struct Op<'a> {
@@ -433,11 +444,17 @@ fn fill(
                     .find_map(|e| e.as_item().and_then(|e| e.value.clone()))
             })
         });
+        let links = response
+            .links
+            .iter()
+            .map(|(name, link)| resp_link(&where_, *code, name, link))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         op.responses.push(Resp {
             status: *code,
             description: response.description.clone(),
             content,
             example,
+            links,
         });
     }
     if op.operation.responses.default.is_some() {
@@ -521,6 +538,41 @@ pub fn resolve_body<'a>(
             .and_then(ReferenceOr::as_item)
             .ok_or_else(|| anyhow!("unresolved request body reference {reference}")),
     }
+}
+
+/// A response's link, as the generators can carry it: by `operationId`, with parameters.
+fn resp_link(
+    where_: &str,
+    status: u16,
+    name: &str,
+    link: &ReferenceOr<openapiv3::Link>,
+) -> anyhow::Result<RespLink> {
+    let at = format!("{where_}: response {status}, link `{name}`");
+    let ReferenceOr::Item(link) = link else {
+        bail!("{at}: a `$ref` to a link is not supported; write the link in place");
+    };
+    let openapiv3::LinkOperation::OperationId(operation_id) = &link.operation else {
+        bail!("{at}: `operationRef` is not supported; name the operation with `operationId`");
+    };
+    if link.request_body.is_some() || link.server.is_some() {
+        bail!("{at}: `requestBody` and `server` in a link are not supported");
+    }
+    Ok(RespLink {
+        name: name.to_owned(),
+        operation_id: operation_id.clone(),
+        parameters: link
+            .parameters
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(v) => Ok((k.clone(), v.clone())),
+                other => Err(anyhow!(
+                    "{at}: parameter `{k}` is {other}; only strings (runtime expressions such as \
+                     `$response.body#/id`, or text) are supported"
+                )),
+            })
+            .collect::<anyhow::Result<_>>()?,
+        description: link.description.clone(),
+    })
 }
 
 pub fn resolve_response<'a>(

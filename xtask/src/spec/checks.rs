@@ -133,6 +133,7 @@ pub fn check(doc: &Value) -> Problems {
         None => p.push((root, "missing `paths`".into())),
     }
     super::limits::check(doc, &mut p);
+    super::links::check(doc, whole, &mut p);
     // A shared component can be reached from several operations: report it once.
     let mut seen = BTreeSet::new();
     p.retain(|(path, message)| seen.insert((path.to_string(), message.clone())));

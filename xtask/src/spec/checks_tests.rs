@@ -537,3 +537,40 @@ fn defaults_must_fit_bounds_and_referenced_types() {
         ],
     );
 }
+
+#[test]
+fn links_must_name_an_operation_and_its_parameters() {
+    let good = "          links:\n            Self:\n              operationId: getItem\n              parameters: {id: $request.path.id, path.id: x}\n";
+    let text = spec("", "", "").replace(
+        "          description: ok\n",
+        &format!("          description: ok\n{good}"),
+    );
+    refused(&text, &[]);
+    let bad = "          links:\n            Gone:\n              operationId: nothing\n            Wrong:\n              operationId: getItem\n              parameters: {item_id: $request.path.id, query.id: x}\n";
+    let text = spec("", "", "").replace(
+        "          description: ok\n",
+        &format!("          description: ok\n{bad}"),
+    );
+    let found = errors(&text);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(
+        found[0].contains("links.Gone.operationId: no operation has the operationId `nothing`"),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|e| e
+                .contains("links.Wrong.parameters.item_id: `getItem` has no parameter `item_id`")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|e| e
+            .contains("links.Wrong.parameters.query.id: `getItem` has no parameter `query.id`")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().all(|e| e.starts_with("t.yaml:")),
+        "located: {found:#?}"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod checks;
 mod limits;
+mod links;
 mod locate;
 
 use std::fmt;

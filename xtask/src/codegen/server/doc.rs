@@ -95,7 +95,17 @@ pub fn utoipa_path(api: &OpenAPI, op: &Op) -> anyhow::Result<TokenStream> {
             Content::None => None,
         };
         let code = Literal::u16_unsuffixed(r.status);
-        quote! { (status = #code, description = #description #body) }
+        let links = (!r.links.is_empty()).then(|| {
+            let links = r.links.iter().map(|l| {
+                let name = &l.name;
+                let operation_id = &l.operation_id;
+                let description = l.description.as_deref().map(|d| quote! { , description = #d });
+                let parameters = l.parameters.iter().map(|(k, v)| quote! { (#k = #v) });
+                quote! { (#name = (operation_id = #operation_id, parameters(#(#parameters),*) #description)) }
+            });
+            quote! { , links(#(#links),*) }
+        });
+        quote! { (status = #code, description = #description #body #links) }
     });
     let security = match o.security.as_ref() {
         Some(requirements) => {
