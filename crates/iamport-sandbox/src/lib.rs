@@ -21,6 +21,7 @@ mod behaviour;
 pub mod clock;
 pub mod control;
 pub mod credentials;
+mod docs;
 pub mod fixtures;
 pub mod overrides;
 mod serve;
@@ -233,6 +234,7 @@ pub fn app(sandbox: Sandbox) -> Router {
     iamport_server::router(Arc::new(sandbox))
         .merge(control)
         .layer(overrides)
+        .merge(docs::routes())
         .layer(trace)
 }
 
