@@ -379,7 +379,7 @@ fn report_md(
         row(
             "peak resident memory",
             format!(
-                "{}, {} orders stored",
+                "{}, {} orders prepared",
                 mib(sandbox.peak_kib),
                 thousands(prepared(report) as f64)
             ),
@@ -521,11 +521,12 @@ fn report_md(
     let _ = writeln!(
         md,
         "The sandbox keeps what it is sent: every `POST /payments/prepare` it answered with a 200 (a \
-         new merchant_uid each time) stored an order, {} in all (warmup included), and its peak memory \
-         includes them: (peak − idle) / orders = {:.0} bytes, an upper bound of what one order costs \
-         (the load's own buffers are in it too). Prism keeps nothing.",
+         new merchant_uid each time) prepared an order, {} in all (warmup included); its store keeps the \
+         newest {} prepared amounts, or {} MiB of them (the sandbox README's limits), so its peak \
+         memory holds at most that many, plus the load's buffers. Prism keeps nothing.",
         thousands(prepared as f64),
-        (sandbox.peak_kib.saturating_sub(sandbox.idle_kib) * 1024) as f64 / prepared.max(1) as f64
+        thousands(iamport_sandbox_limits::MAX_RECORDS as f64),
+        iamport_sandbox_limits::MAX_BYTES / (1024 * 1024),
     );
     let complaints = if setup.complaints.is_empty() {
         "printed no warning or error about the spec".to_owned()
@@ -599,6 +600,13 @@ fn clip(text: &str, max: usize) -> String {
     } else {
         text.chars().take(max).collect::<String>() + "…"
     }
+}
+
+/// The sandbox store's limits (`crates/iamport-sandbox/src/store.rs`), written here because xtask does
+/// not depend on the sandbox; `store_limits_are_the_sandboxs` keeps them in step.
+mod iamport_sandbox_limits {
+    pub const MAX_RECORDS: usize = 20_000;
+    pub const MAX_BYTES: usize = 32 * 1024 * 1024;
 }
 
 /// The orders the sandbox answered `POST /payments/prepare` with a plain 200 for, warmup included.
@@ -724,7 +732,8 @@ mod tests {
             rows[2]
         );
         assert!(
-            rows[3].contains("| 10.0 MiB, 0 orders stored (sandbox) | 250.0 MiB (Prism) | 0.040 |"),
+            rows[3]
+                .contains("| 10.0 MiB, 0 orders prepared (sandbox) | 250.0 MiB (Prism) | 0.040 |"),
             "{}",
             rows[3]
         );
@@ -776,5 +785,21 @@ mod tests {
             )),
             "package-lock.json locks the pinned version"
         );
+    }
+
+    #[test]
+    fn store_limits_are_the_sandboxs() {
+        let store = include_str!("../../../crates/iamport-sandbox/src/store.rs");
+        for line in [
+            format!("pub const MAX_RECORDS: usize = {};", "20_000"),
+            "pub const MAX_BYTES: usize = 32 * 1024 * 1024;".to_owned(),
+        ] {
+            assert!(
+                store.contains(&line),
+                "store.rs no longer says `{line}`: update iamport_sandbox_limits"
+            );
+        }
+        assert_eq!(super::iamport_sandbox_limits::MAX_RECORDS, 20_000);
+        assert_eq!(super::iamport_sandbox_limits::MAX_BYTES, 32 * 1024 * 1024);
     }
 }
