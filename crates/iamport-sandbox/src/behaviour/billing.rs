@@ -690,13 +690,14 @@ fn execute(state: &mut State, now: i64, sc: &Schedule) -> Result<(Payment, Notic
 pub(crate) fn run_due_schedules(s: &Inner) -> Vec<Notice> {
     let now = s.now();
     let mut state = s.state();
-    let due: Vec<Schedule> = state
+    let mut due: Vec<Schedule> = state
         .schedules
         .values()
         .filter(|sc| sc.schedule_status == SCHEDULED && sc.schedule_at <= now)
         .cloned()
         .collect();
-    // each at its own time, however far the clock moved past it
+    // in time order, each at its own time, however far the clock moved past it
+    due.sort_by_key(|sc| (sc.schedule_at, sc.merchant_uid.clone()));
     due.iter()
         .filter_map(|sc| execute(&mut state, sc.schedule_at, sc).ok())
         .map(|(_, notice)| notice)
