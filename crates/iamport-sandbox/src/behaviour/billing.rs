@@ -16,7 +16,7 @@ use iamport_server::{
 use serde_json::{Value, json};
 
 use super::checkout::{self, Card, NewPayment, check_amount, check_merchant_uid};
-use super::payments::render;
+use super::payments::{DEFAULT_LIMIT, paged, render};
 use super::{Args, answer, error, ok, page, refused, text, to_json};
 use crate::store::{Customer, FAILED, PAID, Payment, Schedule, State};
 use crate::{Inner, Notice};
@@ -262,13 +262,9 @@ pub(crate) fn payments(s: &Inner, input: inputs::CustomerPayments) -> CustomerPa
         .filter(|p| p.customer_uid.as_deref() == Some(uid.as_str()))
         .collect();
     list.sort_by_key(|p| std::cmp::Reverse((p.started_at, p.imp_uid.clone())));
-    let (total, previous, next, items) = page(&list, input.page, 20);
     answer!(
         CustomerPaymentsResponse::Ok,
-        ok(json!({
-            "total": total, "previous": previous, "next": next,
-            "list": items.into_iter().map(render).collect::<Vec<_>>(),
-        }))
+        ok(paged(&list, input.page, DEFAULT_LIMIT))
     )
 }
 
@@ -502,24 +498,44 @@ pub(crate) fn find_by_range(
         input.schedule_to,
         input.schedule_status.map(|s| text(&s)),
         input.page,
-        input.limit.map_or(20, |l| l.get()),
+        input.limit.map_or(DEFAULT_LIMIT, |l| l.get()),
     );
     answer!(FindSchedulesByRangeResponse::Ok, ok(v))
+}
+
+/// One customer's schedules in `[from, to]`: `findSchedulesByCustomer` and `customer_schedules`
+/// are two paths to the same listing.
+fn of_customer(
+    s: &Inner,
+    customer_uid: &str,
+    from: i64,
+    to: i64,
+    status: Option<String>,
+    page_no: Option<i64>,
+) -> Value {
+    let state = s.state();
+    listed(
+        &state,
+        Some(customer_uid),
+        from,
+        to,
+        status,
+        page_no,
+        DEFAULT_LIMIT,
+    )
 }
 
 pub(crate) fn find_by_customer(
     s: &Inner,
     input: inputs::FindSchedulesByCustomer,
 ) -> FindSchedulesByCustomerResponse {
-    let state = s.state();
-    let v = listed(
-        &state,
-        Some(&text(&input.customer_uid)),
+    let v = of_customer(
+        s,
+        &text(&input.customer_uid),
         input.from,
         input.to,
         input.schedule_status.map(|s| text(&s)),
         input.page,
-        20,
     );
     answer!(FindSchedulesByCustomerResponse::Ok, ok(v))
 }
@@ -528,15 +544,13 @@ pub(crate) fn customer_schedules(
     s: &Inner,
     input: inputs::CustomerSchedules,
 ) -> CustomerSchedulesResponse {
-    let state = s.state();
-    let v = listed(
-        &state,
-        Some(&text(&input.customer_uid)),
+    let v = of_customer(
+        s,
+        &text(&input.customer_uid),
         input.from,
         input.to,
         input.schedule_status.map(|s| text(&s)),
         input.page,
-        20,
     );
     answer!(CustomerSchedulesResponse::Ok, ok(v))
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::checkout::{check_amount, check_merchant_uid, money};
 use super::{Args, answer, error, ok, page, refused, text, to_json};
-use crate::store::{CANCELLED, Cancellation, PAID, Payment, Prepared, READY, RefundAccount};
+use crate::store::{CANCELLED, Cancellation, PAID, Payment, Prepared, READY, RefundAccount, State};
 use crate::{Inner, Notice};
 
 pub(crate) const NO_PAYMENT: &str = "존재하지 않는 결제정보입니다";
@@ -21,7 +21,7 @@ const NO_PAYMENTS: &str = "해당되는 결제건을 찾지 못하였습니다."
 const NO_PREPARED: &str = "사전등록된 결제정보가 존재하지 않습니다.";
 
 /// Listings answer 20 per page unless `limit` says otherwise.
-const DEFAULT_LIMIT: u64 = 20;
+pub(crate) const DEFAULT_LIMIT: u64 = 20;
 /// A listing without `from` starts 90 days before `to`.
 const DEFAULT_SPAN_SECS: i64 = 90 * 24 * 3600;
 
@@ -99,7 +99,8 @@ fn sort(list: &mut [&Payment], sorting: Option<String>) {
     }
 }
 
-fn paged(list: &[&Payment], page_no: Option<i64>, limit: u64) -> Value {
+/// One page of payments as the paged listings answer it: `total`, `previous`, `next`, `list`.
+pub(crate) fn paged(list: &[&Payment], page_no: Option<i64>, limit: u64) -> Value {
     let (total, previous, next, items) = page(list, page_no, limit);
     json!({
         "total": total,
@@ -109,18 +110,33 @@ fn paged(list: &[&Payment], page_no: Option<i64>, limit: u64) -> Value {
     })
 }
 
+/// The payments of an order in `status` (`all`: every one), in `sorting`'s order.
+fn of_order<'a>(
+    state: &'a State,
+    merchant_uid: &str,
+    status: &str,
+    sorting: Option<String>,
+) -> Vec<&'a Payment> {
+    let mut found: Vec<&Payment> = state
+        .by_merchant_uid(merchant_uid)
+        .into_iter()
+        .filter(|p| in_status(p, status))
+        .collect();
+    sort(&mut found, sorting);
+    found
+}
+
 pub(crate) fn get_by_merchant_uid(
     s: &Inner,
     input: inputs::GetPaymentByMerchantUid,
 ) -> GetPaymentByMerchantUidResponse {
     let state = s.state();
-    let status = text(&input.payment_status);
-    let mut found: Vec<&Payment> = state
-        .by_merchant_uid(&text(&input.merchant_uid))
-        .into_iter()
-        .filter(|p| in_status(p, &status))
-        .collect();
-    sort(&mut found, input.sorting.map(|s| text(&s)));
+    let found = of_order(
+        &state,
+        &text(&input.merchant_uid),
+        &text(&input.payment_status),
+        input.sorting.map(|s| text(&s)),
+    );
     match found.first() {
         Some(p) => answer!(GetPaymentByMerchantUidResponse::Ok, ok(render(p))),
         None => answer!(GetPaymentByMerchantUidResponse::NotFound, error(NO_PAYMENT)),
@@ -132,19 +148,18 @@ pub(crate) fn get_all_by_merchant_uid(
     input: inputs::GetAllPaymentsByMerchantUid,
 ) -> GetAllPaymentsByMerchantUidResponse {
     let state = s.state();
-    let status = text(&input.payment_status);
-    let mut found: Vec<&Payment> = state
-        .by_merchant_uid(&text(&input.merchant_uid))
-        .into_iter()
-        .filter(|p| in_status(p, &status))
-        .collect();
+    let found = of_order(
+        &state,
+        &text(&input.merchant_uid),
+        &text(&input.payment_status),
+        input.sorting.map(|s| text(&s)),
+    );
     if found.is_empty() {
         return answer!(
             GetAllPaymentsByMerchantUidResponse::NotFound,
             error(NO_PAYMENT)
         );
     }
-    sort(&mut found, input.sorting.map(|s| text(&s)));
     let limit = input.limit.map_or(DEFAULT_LIMIT, |l| l.get());
     answer!(
         GetAllPaymentsByMerchantUidResponse::Ok,
